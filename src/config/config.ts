@@ -1,0 +1,237 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parse as parseDotEnv } from "dotenv";
+import { ConfigError } from "./config-error.js";
+import { parseDuration } from "./duration.js";
+
+export type AppEnv = "dev" | "prod";
+
+export interface RedisConfig {
+  /** Always a redis:// or rediss:// URL. */
+  url: string;
+}
+
+export interface Config {
+  postgresDsn: string | undefined;
+  redis: RedisConfig;
+  appEnv: AppEnv;
+  httpPort: number;
+  appointmentTtlMs: number;
+  lockTtlMs: number;
+  shutdownTimeoutMs: number;
+  workerIntervalMs: number;
+}
+
+export type ConfigVariable =
+  | "POSTGRES_DSN"
+  | "REDIS_URL"
+  | "REDIS_ADDR"
+  | "REDIS_USERNAME"
+  | "REDIS_PASSWORD"
+  | "APP_ENV"
+  | "HTTP_PORT"
+  | "APPOINTMENT_TTL"
+  | "LOCK_TTL"
+  | "SHUTDOWN_TIMEOUT"
+  | "WORKER_INTERVAL";
+
+export interface LoadConfigOptions {
+  /** Defaults to process.env. */
+  env?: Record<string, string | undefined>;
+  /** Where to look for .env; defaults to process.cwd(). */
+  cwd?: string;
+  /** Command-line values, already mapped to variable names; undefined entries are ignored. */
+  flags?: Partial<Record<ConfigVariable, string | undefined>>;
+  /** Variables that must be set, e.g. ["POSTGRES_DSN"] for serve and expiry-worker. */
+  required?: ConfigVariable[];
+}
+
+export interface ConfigFlag {
+  variable: ConfigVariable;
+  /** The kebab-case command-line flag, e.g. "--postgres-dsn". */
+  flag: string;
+  description: string;
+}
+
+const defaults = {
+  REDIS_ADDR: "127.0.0.1:6379",
+  APP_ENV: "dev",
+  HTTP_PORT: "8080",
+  APPOINTMENT_TTL: "10m",
+  LOCK_TTL: "5s",
+  SHUTDOWN_TIMEOUT: "10s",
+  WORKER_INTERVAL: "1m",
+} as const satisfies Partial<Record<ConfigVariable, string>>;
+
+const meanings: Record<ConfigVariable, string> = {
+  POSTGRES_DSN: "PostgreSQL connection string",
+  REDIS_URL: "Redis URL (redis://, rediss://) or host:port",
+  REDIS_ADDR: "Redis host:port, used when REDIS_URL is unset",
+  REDIS_USERNAME: "Redis user name",
+  REDIS_PASSWORD: "Redis password",
+  APP_ENV: "dev or prod",
+  HTTP_PORT: "the one port for REST, Connect, gRPC-Web and gRPC (0 picks a free port)",
+  APPOINTMENT_TTL: "how long a pending hold lasts",
+  LOCK_TTL: "Redis slot-lock lifetime",
+  SHUTDOWN_TIMEOUT: "graceful-shutdown drain time",
+  WORKER_INTERVAL: "expiry-worker period",
+};
+
+export const configFlags: readonly ConfigFlag[] = (Object.keys(meanings) as ConfigVariable[]).map(
+  (variable) => ({ variable, flag: flagOf(variable), description: describe(variable) }),
+);
+
+/** Converts commander's option object (postgresDsn, httpPort, ...) back to variable names. */
+export function flagsFromOptions(opts: Record<string, unknown>): LoadConfigOptions["flags"] {
+  const flags: Partial<Record<ConfigVariable, string>> = {};
+  for (const { variable } of configFlags) {
+    const value = opts[optionKeyOf(variable)];
+    // Numbers too, in case a command parses a flag such as --http-port itself.
+    if (typeof value === "string" || typeof value === "number") flags[variable] = String(value);
+  }
+  return flags;
+}
+
+/** Flags win over the environment, which wins over a .env file in cwd. Throws ConfigError. */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const valueOf = lookupIn([
+    options.flags ?? {},
+    options.env ?? process.env,
+    readDotEnv(options.cwd ?? process.cwd()),
+  ]);
+  for (const variable of options.required ?? []) {
+    if (valueOf(variable) === undefined) {
+      throw new ConfigError(
+        variable,
+        `${variable} is required: set it in the environment, in .env or with ${flagOf(variable)}`,
+      );
+    }
+  }
+  const valueOrDefault = (variable: keyof typeof defaults): string => valueOf(variable) ?? defaults[variable];
+  return {
+    postgresDsn: postgresDsn(valueOf("POSTGRES_DSN")),
+    redis: redisConfig(valueOf, valueOrDefault("REDIS_ADDR")),
+    appEnv: appEnv(valueOrDefault("APP_ENV")),
+    httpPort: httpPort(valueOrDefault("HTTP_PORT")),
+    appointmentTtlMs: positiveDuration("APPOINTMENT_TTL", valueOrDefault("APPOINTMENT_TTL")),
+    lockTtlMs: positiveDuration("LOCK_TTL", valueOrDefault("LOCK_TTL")),
+    shutdownTimeoutMs: positiveDuration("SHUTDOWN_TIMEOUT", valueOrDefault("SHUTDOWN_TIMEOUT")),
+    workerIntervalMs: positiveDuration("WORKER_INTERVAL", valueOrDefault("WORKER_INTERVAL")),
+  };
+}
+
+type Source = Readonly<Record<string, string | undefined>>;
+type Lookup = (variable: ConfigVariable) => string | undefined;
+
+function lookupIn(sources: Source[]): Lookup {
+  return (variable) =>
+    sources.map((source) => source[variable]).find((value) => value !== undefined && value !== "");
+}
+
+function readDotEnv(cwd: string): Source {
+  const file = path.join(cwd, ".env");
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    if (error instanceof Error && "code" in error && error.code === "ENOENT") return {};
+    throw new ConfigError(".env", `.env: cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return parseDotEnv(text);
+}
+
+function flagOf(variable: ConfigVariable): string {
+  return `--${variable.toLowerCase().replaceAll("_", "-")}`;
+}
+
+function optionKeyOf(variable: ConfigVariable): string {
+  return variable.toLowerCase().replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+function describe(variable: ConfigVariable): string {
+  const knownDefaults: Partial<Record<ConfigVariable, string>> = defaults;
+  const fallback = knownDefaults[variable];
+  return `${meanings[variable]} (${variable}${fallback === undefined ? "" : `, default ${fallback}`})`;
+}
+
+// Connection strings are never echoed in messages: they may carry a password.
+function postgresDsn(dsn: string | undefined): string | undefined {
+  if (dsn === undefined || /^postgres(?:ql)?:\/\//i.test(dsn) || dsn.includes("=")) return dsn;
+  throw new ConfigError(
+    "POSTGRES_DSN",
+    "POSTGRES_DSN is not a PostgreSQL connection string (examples: postgres://user:password@host:5432/sched, host=localhost dbname=sched)",
+  );
+}
+
+function redisConfig(valueOf: Lookup, address: string): RedisConfig {
+  const url = redisServerUrl(valueOf("REDIS_URL"), address);
+  const username = valueOf("REDIS_USERNAME");
+  const password = valueOf("REDIS_PASSWORD");
+  // The URL setters leave "%" as is, while ioredis percent-decodes the user info.
+  if (username !== undefined && url.username === "") url.username = encodeURIComponent(username);
+  if (password !== undefined && url.password === "") url.password = encodeURIComponent(password);
+  return { url: url.href };
+}
+
+function redisServerUrl(redisUrl: string | undefined, address: string): URL {
+  if (redisUrl === undefined) {
+    const url = hostPortUrl(address);
+    if (url) return url;
+    throw new ConfigError(
+      "REDIS_ADDR",
+      `REDIS_ADDR: ${JSON.stringify(address)} is not host:port (example: 127.0.0.1:6379)`,
+    );
+  }
+  const url = /^rediss?:\/\//i.test(redisUrl) ? fullRedisUrl(redisUrl) : hostPortUrl(redisUrl);
+  if (url) return url;
+  throw new ConfigError(
+    "REDIS_URL",
+    "REDIS_URL is not a Redis URL (examples: redis://127.0.0.1:6379, rediss://user:password@host:6380/0, 127.0.0.1:6379)",
+  );
+}
+
+const hostPort = /^(?:\[[^\]]+\]|[^:/?#@[\]\s]+):(\d{1,5})$/;
+
+function hostPortUrl(address: string): URL | undefined {
+  const port = hostPort.exec(address)?.[1];
+  return port !== undefined && isServerPort(port) ? urlOrUndefined(`redis://${address}`) : undefined;
+}
+
+function fullRedisUrl(text: string): URL | undefined {
+  const url = urlOrUndefined(text);
+  return url && url.hostname !== "" && (url.port === "" || isServerPort(url.port)) ? url : undefined;
+}
+
+function isServerPort(port: string): boolean {
+  return Number(port) >= 1 && Number(port) <= 65535;
+}
+
+function urlOrUndefined(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function appEnv(text: string): AppEnv {
+  if (text === "dev" || text === "prod") return text;
+  throw new ConfigError("APP_ENV", `APP_ENV: ${JSON.stringify(text)} is neither dev nor prod`);
+}
+
+function httpPort(text: string): number {
+  if (/^\d{1,5}$/.test(text) && Number(text) <= 65535) return Number(text);
+  throw new ConfigError("HTTP_PORT", `HTTP_PORT: ${JSON.stringify(text)} is not a port (an integer from 0 to 65535)`);
+}
+
+function positiveDuration(variable: ConfigVariable, text: string): number {
+  const milliseconds = parseDuration(text);
+  if (milliseconds === undefined) {
+    throw new ConfigError(
+      variable,
+      `${variable}: ${JSON.stringify(text)} is not a duration (examples: 10m, 1m30s, 500ms, 30)`,
+    );
+  }
+  if (milliseconds <= 0) throw new ConfigError(variable, `${variable}: ${JSON.stringify(text)} must be longer than zero`);
+  return milliseconds;
+}

@@ -1,0 +1,77 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "./support/database.js";
+import { runCli } from "./support/run-cli.js";
+
+const emptyDir = mkdtempSync(join(tmpdir(), "sched-cli-"));
+
+describe("sched --help", () => {
+  it("lists every subcommand of the contract", async () => {
+    const { code, stdout } = await runCli(["--help"], {}, emptyDir);
+    expect(code).toBe(0);
+    for (const command of [
+      "serve",
+      "expiry-worker",
+      "migrate",
+      "book",
+      "confirm",
+      "cancel",
+      "get",
+      "list",
+      "slots",
+      "seed",
+      "simulate",
+      "dev",
+    ]) {
+      expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
+    }
+  });
+
+  it("says plainly that a command is not built yet and exits 2", async () => {
+    const { code, stdout, stderr } = await runCli(["serve", "--http-port", "9000"], {}, emptyDir);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toBe("sched: sched serve is not built yet\n");
+  });
+});
+
+describe("sched migrate", () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase("cli_migrate");
+  });
+
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  it("stops with one line naming POSTGRES_DSN and exit code 2 when it is missing", async () => {
+    const { code, stdout, stderr } = await runCli(["migrate"], {}, emptyDir);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toBe("sched: POSTGRES_DSN is required: set it in the environment, in .env or with --postgres-dsn\n");
+  });
+
+  it("stops with one line naming a malformed variable and exit code 2", async () => {
+    const { code, stderr } = await runCli(["migrate"], { POSTGRES_DSN: database.dsn, LOCK_TTL: "soon" }, emptyDir);
+    expect(code).toBe(2);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).toMatch(/^sched: LOCK_TTL: /);
+  });
+
+  it("says which server it cannot reach, in one line, with no stack trace", async () => {
+    const { code, stderr } = await runCli(["migrate", "--postgres-dsn", "postgres://postgres@127.0.0.1:1/sched"], {}, emptyDir);
+    expect(code).toBe(1);
+    expect(stderr).toBe("sched: cannot reach 127.0.0.1:1: connection refused\n");
+  });
+
+  it("creates the schema on an empty database, and a second run changes nothing", async () => {
+    const first = await runCli(["migrate"], { POSTGRES_DSN: database.dsn }, emptyDir);
+    expect(first).toEqual({ code: 0, stdout: "applied 0001_initial-schema\n", stderr: "" });
+    const second = await runCli(["migrate", "--postgres-dsn", database.dsn], {}, emptyDir);
+    expect(second).toEqual({ code: 0, stdout: "schema is up to date\n", stderr: "" });
+  });
+});
