@@ -1,7 +1,8 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrationsDir } from "../src/adapters/postgres/migrate.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 import { runCli } from "./support/run-cli.js";
 
@@ -70,7 +71,11 @@ describe("sched migrate", () => {
 
   it("creates the schema on an empty database, and a second run changes nothing", async () => {
     const first = await runCli(["migrate"], { POSTGRES_DSN: database.dsn }, emptyDir);
-    expect(first).toEqual({ code: 0, stdout: "applied 0001_initial-schema\n", stderr: "" });
+    const everyMigration = readdirSync(migrationsDir)
+      .filter((file) => file.endsWith(".sql"))
+      .sort()
+      .map((file) => `applied ${file.replace(/\.sql$/, "")}\n`);
+    expect(first).toEqual({ code: 0, stdout: everyMigration.join(""), stderr: "" });
     const second = await runCli(["migrate", "--postgres-dsn", database.dsn], {}, emptyDir);
     expect(second).toEqual({ code: 0, stdout: "schema is up to date\n", stderr: "" });
   });

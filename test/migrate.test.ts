@@ -1,6 +1,7 @@
+import { readdirSync } from "node:fs";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrate } from "../src/adapters/postgres/migrate.js";
+import { migrate, migrationsDir } from "../src/adapters/postgres/migrate.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 
 let database: TestDatabase;
@@ -37,7 +38,12 @@ describe("sched migrate", () => {
   it("creates the whole schema in an empty database, concurrently from several instances, and a second run changes nothing", async () => {
     const reports = await Promise.all([migrate(database.dsn), migrate(database.dsn), migrate(database.dsn)]);
     const appliedAtAll = reports.flatMap((report) => report.applied);
-    expect(appliedAtAll).toEqual(["0001_initial-schema"]);
+    const everyMigration = readdirSync(migrationsDir)
+      .filter((file) => file.endsWith(".sql"))
+      .map((file) => file.replace(/\.sql$/, ""))
+      .sort();
+    expect(everyMigration[0]).toBe("0001_initial-schema");
+    expect(appliedAtAll).toEqual(everyMigration);
 
     const schema = await schemaFingerprint(database.dsn);
     for (const table of ["patients", "clinicians", "appointment_slots", "appointments", "event_logs"]) {

@@ -1,0 +1,61 @@
+import type pg from "pg";
+import { SchedError } from "../../core/errors.js";
+import type { Appointment } from "../../core/model/appointment.js";
+import type { IdempotencyLease } from "../../core/model/idempotency.js";
+import type { AppointmentFilter, AppointmentStore } from "../../core/ports/appointment-store.js";
+import { answerIdempotencyKey } from "./sql/answer-idempotency-key.js";
+import { cancelAppointment } from "./sql/cancel-appointment.js";
+import { confirmAppointment } from "./sql/confirm-appointment.js";
+import { createHold } from "./sql/create-hold.js";
+import { expireLapsedHolds } from "./sql/expire-lapsed-holds.js";
+import { findAppointment } from "./sql/find-appointment.js";
+import { getAppointmentDetails } from "./sql/get-appointment-details.js";
+import { listAppointmentEvents } from "./sql/list-appointment-events.js";
+import { listAppointments } from "./sql/list-appointments.js";
+import { inTransaction } from "./transaction.js";
+import { translated } from "./translate-error.js";
+
+export class PostgresAppointmentStore implements AppointmentStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  createHold(hold: { slotId: string; patientId: string; ttlMs: number }, lease?: IdempotencyLease): Promise<Appointment> {
+    if (lease === undefined) return translated(() => createHold(this.pool, hold));
+    return translated(() =>
+      inTransaction(this.pool, async (client) => {
+        const appointment = await createHold(client, hold);
+        if (!(await answerIdempotencyKey(client, lease, { appointment }))) {
+          throw new SchedError("idempotency_key_in_use", "another request took over this idempotency key");
+        }
+        return appointment;
+      }),
+    );
+  }
+
+  confirm(id: string) {
+    return translated(() => confirmAppointment(this.pool, id));
+  }
+
+  cancel(id: string) {
+    return translated(() => cancelAppointment(this.pool, id));
+  }
+
+  find(id: string) {
+    return translated(() => findAppointment(this.pool, id));
+  }
+
+  findDetails(id: string) {
+    return translated(() => getAppointmentDetails(this.pool, id));
+  }
+
+  list(filter: AppointmentFilter, page: { limit: number; offset: number }) {
+    return translated(() => listAppointments(this.pool, filter, page));
+  }
+
+  listEvents(appointmentId: string) {
+    return translated(() => listAppointmentEvents(this.pool, appointmentId));
+  }
+
+  expireLapsedHolds(batchSize: number) {
+    return translated(() => expireLapsedHolds(this.pool, batchSize));
+  }
+}

@@ -1,0 +1,26 @@
+import type { StoredAnswer } from "../../../core/model/idempotency.js";
+
+interface StoredAppointmentJson {
+  id: string;
+  slotId: string;
+  patientId: string;
+  status: "pending" | "confirmed" | "cancelled" | "expired";
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: string | null;
+}
+
+/** Reads back an answer stored as JSON, turning its times into Dates again. */
+export function parseStoredAnswer(json: unknown): StoredAnswer {
+  const stored = json as { appointment: StoredAppointmentJson } | Extract<StoredAnswer, { error: unknown }>;
+  if ("error" in stored) return stored;
+  const { appointment } = stored;
+  return {
+    appointment: {
+      ...appointment,
+      createdAt: new Date(appointment.createdAt),
+      updatedAt: new Date(appointment.updatedAt),
+      expiresAt: appointment.expiresAt === null ? null : new Date(appointment.expiresAt),
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import type { Appointment } from "../../../core/model/appointment.js";
+import type { Queryable } from "../pool.js";
+import { toAppointment, type AppointmentRow } from "../rows/appointment-row.js";
+
+// The row is locked first so that the event records the status it really
+// left, even when a confirmation races the cancellation.
+const text = `
+WITH previous AS (
+  SELECT id, status FROM appointments
+   WHERE id = $1 AND status IN ('pending', 'confirmed')
+     FOR UPDATE
+), cancelled AS (
+  UPDATE appointments a
+     SET status = 'cancelled', expires_at = NULL, updated_at = now()
+    FROM previous
+   WHERE a.id = previous.id
+  RETURNING a.id, a.slot_id, a.patient_id, a.status, a.created_at, a.updated_at, a.expires_at, previous.status AS previous_status
+), cancelled_event AS (
+  INSERT INTO event_logs (appointment_id, event_type, payload)
+  SELECT id, 'APPOINTMENT_CANCELLED', jsonb_build_object('from', previous_status, 'to', 'cancelled') FROM cancelled
+)
+SELECT id, slot_id, patient_id, status, created_at, updated_at, expires_at FROM cancelled`;
+
+export async function cancelAppointment(db: Queryable, id: string): Promise<Appointment | undefined> {
+  const { rows } = await db.query<AppointmentRow>({ name: "cancel_appointment", text, values: [id] });
+  return rows[0] && toAppointment(rows[0]);
+}

@@ -1,0 +1,89 @@
+import { SchedError } from "../../../core/errors.js";
+import type { Appointment } from "../../../core/model/appointment.js";
+import type { SlotStatus } from "../../../core/model/slot.js";
+import type { Queryable } from "../pool.js";
+import { appointmentColumns, toAppointment, type AppointmentRow } from "../rows/appointment-row.js";
+
+/*
+ * The whole booking in one statement and one round trip.
+ *
+ * 1. `lapsed` expires this slot's lapsed holds, with their events, so that a
+ *    patient whose own hold lapsed can hold the slot again at once and the
+ *    audit log says why the old hold ended. `checks` reads its count, which
+ *    makes PostgreSQL finish it before anything else.
+ * 2. `checks` decides the answer: the slot exists and is open, the patient
+ *    exists and does not hold the slot already, and confirmed appointments
+ *    plus unexpired holds leave room. Refusals are answers, not errors: an
+ *    error costs a rollback and a line in the server log on every refused
+ *    booking, which is the common case when a popular slot fills.
+ * 3. `created` inserts the hold only when every check passed. The schema's
+ *    capacity trigger then takes the slot's row lock and recounts with a
+ *    fresh snapshot: when a concurrent booking of the same slot committed
+ *    after this statement's snapshot, the trigger refuses with an error,
+ *    which the store translates into the same slot_already_booked.
+ */
+const text = `
+WITH lapsed AS (
+  UPDATE appointments
+     SET status = 'expired', expires_at = NULL, updated_at = now()
+   WHERE slot_id = $1 AND status = 'pending' AND expires_at <= now()
+  RETURNING id
+), lapsed_events AS (
+  INSERT INTO event_logs (appointment_id, event_type, payload)
+  SELECT id, 'APPOINTMENT_EXPIRED', '{"from": "pending", "to": "expired", "reason": "lapsed"}'::jsonb
+    FROM lapsed
+), checks AS (
+  SELECT s.status AS slot_status,
+         s.capacity,
+         (SELECT count(*) FROM lapsed) AS lapsed_count,
+         EXISTS (SELECT 1 FROM patients p WHERE p.id = $2) AS patient_exists,
+         (SELECT count(*) FROM appointments o
+           WHERE o.slot_id = $1 AND o.status IN ('pending', 'confirmed')
+             AND (o.status = 'confirmed' OR o.expires_at > now()))::int AS occupants,
+         EXISTS (SELECT 1 FROM appointments d
+                  WHERE d.slot_id = $1 AND d.patient_id = $2 AND d.status IN ('pending', 'confirmed')
+                    AND (d.status = 'confirmed' OR d.expires_at > now())) AS already_held
+    FROM (SELECT) AS one
+    LEFT JOIN appointment_slots s ON s.id = $1
+), created AS (
+  INSERT INTO appointments (slot_id, patient_id, expires_at)
+  SELECT $1, $2, now() + $3::int * interval '1 millisecond'
+    FROM checks
+   WHERE slot_status = 'open' AND patient_exists AND NOT already_held AND occupants < capacity
+  RETURNING ${appointmentColumns}
+), created_event AS (
+  INSERT INTO event_logs (appointment_id, event_type, payload)
+  SELECT id, 'APPOINTMENT_CREATED',
+         jsonb_build_object('to', 'pending', 'slot_id', slot_id, 'patient_id', patient_id, 'expires_at', expires_at)
+    FROM created
+)
+SELECT created.*, checks.slot_status, checks.patient_exists, checks.already_held
+  FROM checks LEFT JOIN created ON true`;
+
+type HoldRow = Partial<AppointmentRow> & {
+  slot_status: SlotStatus | null;
+  patient_exists: boolean;
+  already_held: boolean;
+};
+
+export async function createHold(
+  db: Queryable,
+  hold: { slotId: string; patientId: string; ttlMs: number },
+): Promise<Appointment> {
+  const { rows } = await db.query<HoldRow>({
+    name: "create_hold",
+    text,
+    values: [hold.slotId, hold.patientId, Math.round(hold.ttlMs)],
+  });
+  const row = rows[0]!;
+  if (row.id !== undefined && row.id !== null) return toAppointment(row as AppointmentRow);
+  throw refusal(row);
+}
+
+function refusal(row: HoldRow): SchedError {
+  if (row.slot_status === null) return new SchedError("slot_not_found", "slot not found");
+  if (!row.patient_exists) return new SchedError("patient_not_found", "patient not found");
+  if (row.slot_status !== "open") return new SchedError("slot_not_open", `the slot is ${row.slot_status}, not open for booking`);
+  if (row.already_held) return new SchedError("appointment_already_held", "the patient already holds this slot");
+  return new SchedError("slot_already_booked", "the slot has no capacity left");
+}

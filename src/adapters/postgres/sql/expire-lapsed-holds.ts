@@ -1,0 +1,32 @@
+import type { Queryable } from "../pool.js";
+
+/*
+ * One batch of the expiry worker. SKIP LOCKED lets any number of workers run
+ * at once: each claims holds no other transaction has locked, and a hold that
+ * a booking or confirmation is touching right now is simply left for the next
+ * batch. A worker killed mid-batch rolls back and loses nothing.
+ */
+const text = `
+WITH due AS (
+  SELECT id FROM appointments
+   WHERE status = 'pending' AND expires_at <= now()
+   ORDER BY expires_at
+   LIMIT $1
+     FOR UPDATE SKIP LOCKED
+), expired AS (
+  UPDATE appointments a
+     SET status = 'expired', expires_at = NULL, updated_at = now()
+    FROM due
+   WHERE a.id = due.id
+  RETURNING a.id
+), expired_events AS (
+  INSERT INTO event_logs (appointment_id, event_type, payload)
+  SELECT id, 'APPOINTMENT_EXPIRED', '{"from": "pending", "to": "expired", "reason": "expiry_worker"}'::jsonb FROM expired
+)
+SELECT count(*)::int AS expired FROM expired`;
+
+/** Expires up to `batchSize` lapsed holds; returns how many it expired. */
+export async function expireLapsedHolds(db: Queryable, batchSize: number): Promise<number> {
+  const { rows } = await db.query<{ expired: number }>({ name: "expire_lapsed_holds", text, values: [batchSize] });
+  return rows[0]?.expired ?? 0;
+}

@@ -1,0 +1,62 @@
+import { SchedError, type ErrorCode } from "../../core/errors.js";
+
+// Every guard of the schema reports itself by constraint name; this table is
+// the one place that knows which domain failure each of them means.
+const constraintCodes: Record<string, { code: ErrorCode; message: string }> = {
+  appointments_slot_id_fkey: { code: "slot_not_found", message: "slot not found" },
+  appointments_patient_id_fkey: { code: "patient_not_found", message: "patient not found" },
+  appointments_slot_capacity: { code: "slot_already_booked", message: "the slot has no capacity left" },
+  appointments_slot_open: { code: "slot_not_open", message: "the slot is not open for booking" },
+  appointments_one_active_per_patient_and_slot: {
+    code: "appointment_already_held",
+    message: "the patient already holds this slot",
+  },
+  appointments_legal_transition: { code: "invalid_status_transition", message: "the appointment cannot change to that status" },
+  appointment_slots_clinician_id_fkey: { code: "clinician_not_found", message: "clinician not found" },
+  appointment_slots_no_overlap: { code: "slot_overlaps", message: "the clinician already has a slot at that time" },
+  appointment_slots_time_range: { code: "invalid_time_range", message: "a slot must end after it starts" },
+  appointment_slots_capacity_positive: { code: "invalid_capacity", message: "capacity must be at least 1" },
+  appointment_slots_capacity_covers_occupants: {
+    code: "capacity_below_occupancy",
+    message: "the slot has more active appointments than that capacity",
+  },
+  patients_email_unique: { code: "patient_email_taken", message: "a patient with that email already exists" },
+  patients_name_present: { code: "invalid_argument", message: "a patient needs a name" },
+  clinicians_name_present: { code: "invalid_argument", message: "a clinician needs a name" },
+};
+
+// SQLSTATE classes that mean "the database cannot serve now, try again":
+// connection failures, shutdowns, and conflicts PostgreSQL resolves by
+// aborting one side.
+const unavailableStates = /^(08|53|57P0[1-3]|40001|40P01)/;
+const unavailableSocketCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN"]);
+
+/**
+ * Turns whatever the pg driver threw into a SchedError. Driver text (SQL,
+ * hosts, values) stays in `cause` for the logs and never reaches a client.
+ */
+export function translatePgError(error: unknown): SchedError {
+  if (error instanceof SchedError) return error;
+  const { code, constraint, message } = (error ?? {}) as { code?: string; constraint?: string; message?: string };
+  const known = constraint === undefined ? undefined : constraintCodes[constraint];
+  if (known) return new SchedError(known.code, known.message, { cause: error });
+  if (code === "22P02" || code === "22007" || code === "22008") {
+    return new SchedError("invalid_argument", "a value is not in the expected format", { cause: error });
+  }
+  if (
+    (code !== undefined && (unavailableStates.test(code) || unavailableSocketCodes.has(code))) ||
+    /Connection terminated|timeout exceeded when trying to connect/i.test(message ?? "")
+  ) {
+    return new SchedError("unavailable", "the database is unavailable, try again", { cause: error });
+  }
+  return new SchedError("internal_error", "internal error", { cause: error });
+}
+
+/** Runs a database call and translates its failure at this edge. */
+export async function translated<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw translatePgError(error);
+  }
+}

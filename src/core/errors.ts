@@ -1,0 +1,48 @@
+/**
+ * Every failure the service reports, by the code of SPEC.md's error table.
+ * The transport maps each code to an HTTP status and a gRPC code in one
+ * place; nothing else inspects messages.
+ */
+export type ErrorCode =
+  | "invalid_request_body"
+  | "invalid_argument"
+  | "invalid_slot_id"
+  | "invalid_patient_id"
+  | "invalid_appointment_id"
+  | "invalid_clinician_id"
+  | "invalid_time_range"
+  | "invalid_capacity"
+  | "missing_filter"
+  | "patient_not_found"
+  | "clinician_not_found"
+  | "slot_not_found"
+  | "appointment_not_found"
+  | "slot_already_booked"
+  | "slot_being_booked"
+  | "slot_not_open"
+  | "slot_overlaps"
+  | "capacity_below_occupancy"
+  | "patient_email_taken"
+  | "appointment_already_held"
+  | "appointment_expired"
+  | "invalid_status_transition"
+  | "idempotency_key_in_use"
+  | "idempotency_key_reused"
+  | "unavailable"
+  | "internal_error";
+
+export class SchedError extends Error {
+  override readonly name = "SchedError";
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isSchedError(error: unknown, code?: ErrorCode): error is SchedError {
+  return error instanceof SchedError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,45 @@
+import type { Clinician, Patient } from "./directory.js";
+import type { Slot } from "./slot.js";
+
+export type AppointmentStatus = "pending" | "confirmed" | "cancelled" | "expired";
+
+export interface Appointment {
+  id: string;
+  slotId: string;
+  patientId: string;
+  status: AppointmentStatus;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Set only while pending. */
+  expiresAt: Date | null;
+}
+
+export interface AppointmentDetails {
+  id: string;
+  status: AppointmentStatus;
+  createdAt: Date;
+  updatedAt: Date;
+  expiresAt: Date | null;
+  slot: Slot;
+  patient: Patient;
+  clinician: Clinician;
+}
+
+export type AppointmentEventType =
+  | "APPOINTMENT_CREATED"
+  | "APPOINTMENT_CONFIRMED"
+  | "APPOINTMENT_CANCELLED"
+  | "APPOINTMENT_EXPIRED";
+
+export interface AppointmentEvent {
+  id: string;
+  appointmentId: string;
+  eventType: AppointmentEventType;
+  payload: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export interface AppointmentPage {
+  appointments: AppointmentDetails[];
+  total: number;
+}

@@ -1,0 +1,47 @@
+import type { Appointment, AppointmentDetails, AppointmentEvent, AppointmentPage } from "../model/appointment.js";
+import type { IdempotencyLease, StoredAnswer } from "../model/idempotency.js";
+
+export type AppointmentFilter = { patientId: string } | { slotId: string };
+
+/**
+ * Appointments and their audit log. Every state change writes its event in
+ * the same transaction. Methods throw SchedError for domain failures; the
+ * ones that return undefined leave it to the caller to find out why.
+ */
+export interface AppointmentStore {
+  /**
+   * Creates a pending hold, deciding capacity atomically. With a lease, the
+   * answer is stored under the idempotency key in the same transaction as the
+   * hold; idempotency_key_in_use if the lease was taken over meanwhile.
+   */
+  createHold(
+    hold: { slotId: string; patientId: string; ttlMs: number },
+    lease?: IdempotencyLease,
+  ): Promise<Appointment>;
+  /** The confirmed appointment, or undefined when it is not a live hold. */
+  confirm(id: string): Promise<Appointment | undefined>;
+  /** The cancelled appointment, or undefined when it is not pending or confirmed. */
+  cancel(id: string): Promise<Appointment | undefined>;
+  find(id: string): Promise<Appointment | undefined>;
+  findDetails(id: string): Promise<AppointmentDetails | undefined>;
+  list(filter: AppointmentFilter, page: { limit: number; offset: number }): Promise<AppointmentPage>;
+  /** Oldest first; empty when the appointment does not exist. */
+  listEvents(appointmentId: string): Promise<AppointmentEvent[]>;
+  /** Expires up to batchSize lapsed holds with their events; returns how many. */
+  expireLapsedHolds(batchSize: number): Promise<number>;
+}
+
+export type IdempotencyClaim =
+  | { state: "claimed"; lease: IdempotencyLease }
+  | { state: "answered"; answer: StoredAnswer }
+  | { state: "mismatch" }
+  | { state: "in_progress" };
+
+/** Idempotency keys for creates: claimed before the work, answered with it. */
+export interface IdempotencyStore {
+  claim(request: { scope: string; key: string; requestHash: string; leaseMs: number; retentionMs: number }): Promise<IdempotencyClaim>;
+  /** Stores a refusal as the key's answer, so that a retry gets the same one. */
+  answer(lease: IdempotencyLease, answer: StoredAnswer): Promise<void>;
+  /** Gives the key back after a failure worth retrying; nothing is stored. */
+  release(lease: IdempotencyLease): Promise<void>;
+}

@@ -1,0 +1,87 @@
+import { SchedError } from "../errors.js";
+import { requireUuid } from "../ids.js";
+import type { Clinician, ClinicianPage, Patient } from "../model/directory.js";
+import { clampPage } from "../paging.js";
+import type { DirectoryStore } from "../ports/directory-store.js";
+
+export interface PatientInput {
+  name?: string | undefined;
+  email?: string | null | undefined;
+}
+
+export interface ClinicianInput {
+  name?: string | undefined;
+  specialty?: string | null | undefined;
+}
+
+export interface ClinicianListInput {
+  specialty?: string | undefined;
+  limit?: number | undefined;
+  offset?: number | undefined;
+}
+
+const maxNameLength = 200;
+const maxSpecialtyLength = 100;
+// The longest address SMTP can carry (RFC 5321).
+const maxEmailLength = 254;
+// Deliberately loose: only sending a message proves an address works, so this
+// only catches what is plainly not one.
+const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function optionalText(value: string | null | undefined, what: string, maxLength: number): string | null {
+  const text = value?.trim() ?? "";
+  if (text === "") return null;
+  if (text.length > maxLength) {
+    throw new SchedError("invalid_argument", `${what} must be at most ${maxLength} characters`);
+  }
+  return text;
+}
+
+function requiredText(value: string | undefined, what: string, maxLength: number): string {
+  const text = optionalText(value, what, maxLength);
+  if (text === null) throw new SchedError("invalid_argument", `${what} is required`);
+  return text;
+}
+
+function optionalEmail(value: string | null | undefined): string | null {
+  const email = optionalText(value, "email", maxEmailLength);
+  if (email !== null && !emailPattern.test(email)) {
+    throw new SchedError("invalid_argument", `email ${JSON.stringify(email.slice(0, 64))} is not an address`);
+  }
+  return email;
+}
+
+/** Patients and clinicians: checks what callers send before the store sees it. */
+export class Directory {
+  private readonly store: DirectoryStore;
+
+  constructor({ store }: { store: DirectoryStore }) {
+    this.store = store;
+  }
+
+  async createPatient({ name, email }: PatientInput): Promise<Patient> {
+    return this.store.createPatient({
+      name: requiredText(name, "name", maxNameLength),
+      email: optionalEmail(email),
+    });
+  }
+
+  async getPatient(id: string | undefined): Promise<Patient> {
+    return this.store.getPatient(requireUuid(id, "invalid_patient_id", "patient id"));
+  }
+
+  async createClinician({ name, specialty }: ClinicianInput): Promise<Clinician> {
+    return this.store.createClinician({
+      name: requiredText(name, "name", maxNameLength),
+      specialty: optionalText(specialty, "specialty", maxSpecialtyLength),
+    });
+  }
+
+  async getClinician(id: string | undefined): Promise<Clinician> {
+    return this.store.getClinician(requireUuid(id, "invalid_clinician_id", "clinician id"));
+  }
+
+  async listClinicians({ specialty, limit, offset }: ClinicianListInput = {}): Promise<ClinicianPage> {
+    return this.store.listClinicians({ specialty: specialty?.trim() || undefined, ...clampPage({ limit, offset }) });
+  }
+}

@@ -1,0 +1,111 @@
+import { SchedError } from "../errors.js";
+import { requireUuid } from "../ids.js";
+import type { NewSlot, Slot, SlotPage } from "../model/slot.js";
+import { clampPage } from "../paging.js";
+import type { SlotStore } from "../ports/slot-store.js";
+
+export interface SlotInput {
+  clinicianId?: string | undefined;
+  startTime?: Date | undefined;
+  endTime?: Date | undefined;
+  /** 0 or absent means the default of 1, as a proto3 field that was not set. */
+  capacity?: number | undefined;
+}
+
+export interface SlotSearchInput {
+  clinicianId?: string | undefined;
+  specialty?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  /** Only open slots with capacity left. */
+  available?: boolean | undefined;
+  limit?: number | undefined;
+  offset?: number | undefined;
+}
+
+/** Keeps one call to one bounded statement; a larger calendar is several calls. */
+export const maxSlotsPerCall = 1000;
+// The largest value of PostgreSQL's integer column.
+const maxCapacity = 2_147_483_647;
+
+function requireTime(value: Date | undefined, what: string): Date {
+  if (value === undefined) throw new SchedError("invalid_argument", `${what} is required`);
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
+    throw new SchedError("invalid_argument", `${what} is not a valid time`);
+  }
+  return value;
+}
+
+function optionalTime(value: Date | undefined, what: string): Date | undefined {
+  return value === undefined ? undefined : requireTime(value, what);
+}
+
+function slotCapacity(capacity: number | undefined, what: string): number {
+  if (capacity === undefined || capacity === 0) return 1;
+  if (!Number.isInteger(capacity) || capacity < 0 || capacity > maxCapacity) {
+    throw new SchedError("invalid_capacity", `${what} must be a whole number from 1 to ${maxCapacity}, got ${capacity}`);
+  }
+  return capacity;
+}
+
+// The database refuses all of these too; checking here first gives the caller
+// the precise code and names the offending slot of a batch.
+function toNewSlot(input: SlotInput, describe: (what: string) => string): NewSlot {
+  const clinicianId = requireUuid(input.clinicianId, "invalid_clinician_id", describe("clinician id"));
+  const startTime = requireTime(input.startTime, describe("start time"));
+  const endTime = requireTime(input.endTime, describe("end time"));
+  if (endTime.getTime() <= startTime.getTime()) {
+    throw new SchedError("invalid_time_range", `${describe("end time")} must be after its start time`);
+  }
+  return { clinicianId, startTime, endTime, capacity: slotCapacity(input.capacity, describe("capacity")) };
+}
+
+/** The clinicians' calendars: checks what callers send before the store sees it. */
+export class Slots {
+  private readonly store: SlotStore;
+
+  constructor({ store }: { store: SlotStore }) {
+    this.store = store;
+  }
+
+  /** All or nothing, returned in the order given. */
+  async createSlots(inputs: SlotInput[]): Promise<Slot[]> {
+    if (inputs.length === 0 || inputs.length > maxSlotsPerCall) {
+      throw new SchedError("invalid_argument", `give from 1 to ${maxSlotsPerCall} slots per call, got ${inputs.length}`);
+    }
+    const batch = inputs.length > 1;
+    const slots = inputs.map((input, index) =>
+      toNewSlot(input, (what) => (batch ? `${what} of slot ${index + 1}` : what)),
+    );
+    return this.store.createSlots(slots);
+  }
+
+  async getSlot(id: string | undefined): Promise<Slot> {
+    return this.store.getSlot(requireUuid(id, "invalid_slot_id", "slot id"));
+  }
+
+  async searchSlots(input: SlotSearchInput = {}): Promise<SlotPage> {
+    const clinicianId = input.clinicianId ? requireUuid(input.clinicianId, "invalid_clinician_id", "clinician id") : undefined;
+    const from = optionalTime(input.from, "from");
+    const to = optionalTime(input.to, "to");
+    if (from && to && from.getTime() >= to.getTime()) {
+      throw new SchedError("invalid_time_range", "from must be before to");
+    }
+    return this.store.searchSlots({
+      clinicianId,
+      specialty: input.specialty?.trim() || undefined,
+      from,
+      to,
+      availableOnly: input.available === true,
+      ...clampPage(input),
+    });
+  }
+
+  async blockSlot(id: string | undefined): Promise<Slot> {
+    return this.store.setSlotStatus(requireUuid(id, "invalid_slot_id", "slot id"), "blocked");
+  }
+
+  async unblockSlot(id: string | undefined): Promise<Slot> {
+    return this.store.setSlotStatus(requireUuid(id, "invalid_slot_id", "slot id"), "open");
+  }
+}

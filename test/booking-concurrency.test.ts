@@ -1,0 +1,122 @@
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Redis } from "ioredis";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createRedisClient } from "../src/adapters/redis/create-redis-client.js";
+import { RedisSlotLock } from "../src/adapters/redis/redis-slot-lock.js";
+import { SchedError } from "../src/core/errors.js";
+import type { AppointmentStore } from "../src/core/ports/appointment-store.js";
+import type { Appointments } from "../src/core/services/appointments.js";
+import { BookingFixture, cleanAudit } from "./support/booking-fixture.js";
+
+// 500 patients race for 20 slots (10 of capacity 1, 10 of capacity 3) through
+// four service instances, each with its own pool and its own Redis client, as
+// four `sched serve` processes would. A client that is told the slot is being
+// booked retries, as the error asks, until it gets a final answer. Each run
+// ends with an audit of the tables, not with a count of answers.
+
+const instances = 4;
+let fixture: BookingFixture;
+const redisClients: Redis[] = [];
+
+beforeAll(async () => {
+  fixture = await BookingFixture.create("booking_concurrency", 500);
+});
+
+afterEach(async () => {
+  await Promise.all(redisClients.splice(0).map((client) => client.quit().catch(() => client.disconnect())));
+  await fixture.closeInstances();
+});
+
+afterAll(async () => {
+  await fixture.close();
+});
+
+function redisLock(url: string, lockTtlMs: number, keyPrefix: string): RedisSlotLock {
+  const redis = createRedisClient(url);
+  redisClients.push(redis);
+  return new RedisSlotLock({ redis, lockTtlMs, keyPrefix });
+}
+
+type Outcome = "booked" | "slot_already_booked";
+
+async function holdUntilAnswered(service: Appointments, slotId: string, patientId: string): Promise<Outcome> {
+  for (;;) {
+    try {
+      await service.create({ slotId, patientId });
+      return "booked";
+    } catch (error) {
+      if (!(error instanceof SchedError)) throw error;
+      if (error.code === "slot_already_booked") return error.code;
+      if (error.code !== "slot_being_booked") throw error;
+      await sleep(1 + Math.random() * 10);
+    }
+  }
+}
+
+async function race(services: Appointments[]) {
+  const capacityOne = await fixture.slots(10, 1);
+  const capacityThree = await fixture.slots(10, 3);
+  const slotIds = [...capacityOne, ...capacityThree];
+  const outcomes = await Promise.all(
+    fixture.patientIds.map((patientId, index) =>
+      holdUntilAnswered(services[index % services.length]!, slotIds[index % slotIds.length]!, patientId),
+    ),
+  );
+  return { capacityOne, capacityThree, outcomes };
+}
+
+async function expectEverySlotExactlyFull(result: Awaited<ReturnType<typeof race>>) {
+  for (const slotId of result.capacityOne) expect(await fixture.occupants(slotId)).toBe(1);
+  for (const slotId of result.capacityThree) expect(await fixture.occupants(slotId)).toBe(3);
+  expect(result.outcomes.filter((outcome) => outcome === "booked")).toHaveLength(10 * 1 + 10 * 3);
+  expect(await fixture.audit()).toEqual(cleanAudit);
+}
+
+describe("500 simultaneous holds on 20 slots through 4 instances", () => {
+  it("fill every slot to exactly its capacity with the Redis lock", async () => {
+    const prefix = `sched-test:${randomUUID()}:`;
+    const services = Array.from({ length: instances }, () =>
+      fixture.instance({ lock: redisLock("redis://127.0.0.1:6379", 5_000, prefix) }),
+    );
+    await expectEverySlotExactlyFull(await race(services));
+  });
+
+  it("fill every slot to exactly its capacity with Redis unreachable", async () => {
+    const services = Array.from({ length: instances }, () =>
+      fixture.instance({ lock: redisLock("redis://127.0.0.1:1", 5_000, "unused:") }),
+    );
+    const result = await race(services);
+    await expectEverySlotExactlyFull(result);
+  });
+
+  it("fill every slot to exactly its capacity when lock holders pause past LOCK_TTL", async () => {
+    const prefix = `sched-test:${randomUUID()}:`;
+    const lockTtlMs = 50;
+    // Half the instances stall between taking the lock and booking for longer
+    // than the lock lives, so the lock is taken again behind their backs.
+    const pausedPastTheLock = (store: AppointmentStore) => pauseBeforeBooking(store, lockTtlMs * 4);
+    const services = Array.from({ length: instances }, (_, index) =>
+      fixture.instance({
+        lock: redisLock("redis://127.0.0.1:6379", lockTtlMs, prefix),
+        wrapStore: index % 2 === 0 ? pausedPastTheLock : undefined,
+      }),
+    );
+    await expectEverySlotExactlyFull(await race(services));
+  });
+});
+
+function pauseBeforeBooking(store: AppointmentStore, pauseMs: number): AppointmentStore {
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === "createHold") {
+        return async (...args: Parameters<AppointmentStore["createHold"]>) => {
+          await sleep(pauseMs);
+          return target.createHold(...args);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}

@@ -1,0 +1,135 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrate } from "../src/adapters/postgres/migrate.js";
+import { PostgresDirectoryStore } from "../src/adapters/postgres/postgres-directory-store.js";
+import type { ErrorCode } from "../src/core/errors.js";
+import { Directory } from "../src/core/services/directory.js";
+import { createTestDatabase, type TestDatabase } from "./support/database.js";
+
+let database: TestDatabase;
+let pool: pg.Pool;
+let directory: Directory;
+
+beforeAll(async () => {
+  database = await createTestDatabase("directory_store");
+  await migrate(database.dsn);
+  pool = new pg.Pool({ connectionString: database.dsn });
+  directory = new Directory({ store: new PostgresDirectoryStore(pool) });
+});
+
+afterAll(async () => {
+  await pool.end();
+  await database.drop();
+});
+
+async function expectFailure(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
+  await expect(promise).rejects.toMatchObject({ name: "SchedError", code });
+}
+
+const unknownId = "7d4a3c1e-0000-4000-8000-000000000000";
+
+describe("patients", () => {
+  it("creates a patient with a trimmed name and email and reads it back", async () => {
+    const created = await directory.createPatient({ name: "  Ada Lovelace ", email: " ada@example.org " });
+    expect(created).toEqual({ id: expect.any(String), name: "Ada Lovelace", email: "ada@example.org" });
+    expect(await directory.getPatient(created.id)).toEqual(created);
+    expect(await directory.getPatient(created.id.toUpperCase())).toEqual(created);
+  });
+
+  it("stores an absent or empty email as null", async () => {
+    expect((await directory.createPatient({ name: "No Mail" })).email).toBeNull();
+    expect((await directory.createPatient({ name: "Blank Mail", email: "  " })).email).toBeNull();
+    expect((await directory.createPatient({ name: "Null Mail", email: null })).email).toBeNull();
+  });
+
+  it("requires a name", async () => {
+    for (const name of [undefined, "", "   "]) {
+      await expectFailure(directory.createPatient({ name, email: "x@example.org" }), "invalid_argument");
+    }
+    await expectFailure(directory.createPatient({ name: "n".repeat(201) }), "invalid_argument");
+  });
+
+  it("rejects an email that is not an address", async () => {
+    for (const email of ["not-an-email", "a@b", "two words@example.org", "@example.org", "a@@example.org"]) {
+      await expectFailure(directory.createPatient({ name: "Bad Mail", email }), "invalid_argument");
+    }
+    await expectFailure(directory.createPatient({ name: "Long Mail", email: `${"a".repeat(250)}@x.org` }), "invalid_argument");
+  });
+
+  it("refuses a second patient with the same email in another case", async () => {
+    await directory.createPatient({ name: "First", email: "Shared@Example.com" });
+    await expectFailure(directory.createPatient({ name: "Second", email: "shared@example.COM" }), "patient_email_taken");
+    const { rows } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM patients WHERE lower(email) = 'shared@example.com'`,
+    );
+    expect(rows[0]!.n).toBe(1);
+  });
+
+  it("tells a malformed id from an unknown one", async () => {
+    for (const id of [undefined, "", "nope", `${unknownId}0`]) {
+      await expectFailure(directory.getPatient(id), "invalid_patient_id");
+    }
+    await expectFailure(directory.getPatient(unknownId), "patient_not_found");
+  });
+});
+
+describe("clinicians", () => {
+  it("creates a clinician and reads it back", async () => {
+    const created = await directory.createClinician({ name: " Dr Who ", specialty: " Time " });
+    expect(created).toEqual({ id: expect.any(String), name: "Dr Who", specialty: "Time" });
+    expect(await directory.getClinician(created.id)).toEqual(created);
+  });
+
+  it("stores an absent or empty specialty as null", async () => {
+    expect((await directory.createClinician({ name: "Dr General" })).specialty).toBeNull();
+    expect((await directory.createClinician({ name: "Dr Blank", specialty: " " })).specialty).toBeNull();
+  });
+
+  it("requires a name and bounds the specialty", async () => {
+    for (const name of [undefined, "", "  "]) {
+      await expectFailure(directory.createClinician({ name, specialty: "Surgery" }), "invalid_argument");
+    }
+    await expectFailure(directory.createClinician({ name: "Dr Long", specialty: "s".repeat(101) }), "invalid_argument");
+  });
+
+  it("tells a malformed id from an unknown one", async () => {
+    for (const id of [undefined, "", "42"]) {
+      await expectFailure(directory.getClinician(id), "invalid_clinician_id");
+    }
+    await expectFailure(directory.getClinician(unknownId), "clinician_not_found");
+  });
+
+  it("lists by name, filters by specialty and pages with a total", async () => {
+    for (const name of ["Dr Charlie", "Dr Alice", "Dr Bob", "Dr Dana", "Dr Eve"]) {
+      await directory.createClinician({ name, specialty: "Listing" });
+    }
+    await directory.createClinician({ name: "Dr Aaron", specialty: "Elsewhere" });
+
+    const first = await directory.listClinicians({ specialty: " Listing ", limit: 2 });
+    expect(first.total).toBe(5);
+    expect(first.clinicians.map((c) => c.name)).toEqual(["Dr Alice", "Dr Bob"]);
+    const last = await directory.listClinicians({ specialty: "Listing", limit: 2, offset: 4 });
+    expect(last.clinicians.map((c) => c.name)).toEqual(["Dr Eve"]);
+    const beyond = await directory.listClinicians({ specialty: "Listing", limit: 2, offset: 50 });
+    expect(beyond).toEqual({ clinicians: [], total: 5 });
+    expect(await directory.listClinicians({ specialty: "Nobody" })).toEqual({ clinicians: [], total: 0 });
+  });
+
+  it("lists every clinician when no specialty is given", async () => {
+    const { rows } = await pool.query<{ name: string }>(`SELECT name FROM clinicians ORDER BY name, id`);
+    const page = await directory.listClinicians({ specialty: "", limit: 100 });
+    expect(page.total).toBe(rows.length);
+    expect(page.clinicians.map((c) => c.name)).toEqual(rows.map((row) => row.name));
+  });
+
+  it("clamps the page size to the default and the maximum", async () => {
+    await pool.query(
+      `INSERT INTO clinicians (name, specialty) SELECT 'Dr Bulk ' || lpad(n::text, 3, '0'), 'Bulk' FROM generate_series(1, 120) n`,
+    );
+    const byDefault = await directory.listClinicians({ specialty: "Bulk", limit: 0 });
+    expect(byDefault.clinicians).toHaveLength(20);
+    expect(byDefault.total).toBe(120);
+    expect((await directory.listClinicians({ specialty: "Bulk", limit: 500 })).clinicians).toHaveLength(100);
+    expect((await directory.listClinicians({ specialty: "Bulk", offset: -3 })).clinicians[0]!.name).toBe("Dr Bulk 001");
+  });
+});
