@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sched/v1/directory.proto.
  */
 export const file_sched_v1_directory: GenFile = /*@__PURE__*/
-  fileDesc("ChhzY2hlZC92MS9kaXJlY3RvcnkucHJvdG8SCHNjaGVkLnYxIjIKB1BhdGllbnQSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRINCgVlbWFpbBgDIAEoCSI4CglDbGluaWNpYW4SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIRCglzcGVjaWFsdHkYAyABKAliBnByb3RvMw");
+  fileDesc("ChhzY2hlZC92MS9kaXJlY3RvcnkucHJvdG8SCHNjaGVkLnYxIkEKB1BhdGllbnQSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRISCgVlbWFpbBgDIAEoCUgAiAEBQggKBl9lbWFpbCJLCglDbGluaWNpYW4SCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIWCglzcGVjaWFsdHkYAyABKAlIAIgBAUIMCgpfc3BlY2lhbHR5YgZwcm90bzM");
 
 /**
  * A person who holds appointments.
@@ -33,11 +33,11 @@ export type Patient = Message<"sched.v1.Patient"> & {
   name: string;
 
   /**
-   * Contact address; unique across patients when present, empty when absent.
+   * Contact address; unique across patients. Absent when not given.
    *
-   * @generated from field: string email = 3;
+   * @generated from field: optional string email = 3;
    */
-  email: string;
+  email?: string | undefined;
 };
 
 /**
@@ -68,11 +68,11 @@ export type Clinician = Message<"sched.v1.Clinician"> & {
   name: string;
 
   /**
-   * Medical specialty such as "cardiology"; empty when not given.
+   * Medical specialty such as "cardiology". Absent when not given.
    *
-   * @generated from field: string specialty = 3;
+   * @generated from field: optional string specialty = 3;
    */
-  specialty: string;
+  specialty?: string | undefined;
 };
 
 /**

@@ -1,0 +1,59 @@
+import type pg from "pg";
+import { PostgresAppointmentStore } from "../adapters/postgres/postgres-appointment-store.js";
+import { PostgresDirectoryStore } from "../adapters/postgres/postgres-directory-store.js";
+import { PostgresIdempotencyStore } from "../adapters/postgres/postgres-idempotency-store.js";
+import { PostgresSlotStore } from "../adapters/postgres/postgres-slot-store.js";
+import { createPool } from "../adapters/postgres/pool.js";
+import { createRedisClient } from "../adapters/redis/create-redis-client.js";
+import { RedisSlotLock } from "../adapters/redis/redis-slot-lock.js";
+import type { Config } from "../config/config.js";
+import type { Logger } from "../core/ports/logger.js";
+import type { SlotLock } from "../core/ports/slot-lock.js";
+import { Appointments } from "../core/services/appointments.js";
+import { Directory } from "../core/services/directory.js";
+import { Slots } from "../core/services/slots.js";
+import type { CoreServices } from "../transport/services/core-services.js";
+
+/** The core wired to its adapters: what `serve` and `expiry-worker` run on. */
+export interface CoreRuntime {
+  core: CoreServices;
+  pool: pg.Pool;
+  lock: SlotLock;
+  close(): Promise<void>;
+}
+
+export interface CoreRuntimeOptions {
+  config: Config;
+  logger: Logger;
+  /** Replaces the Redis lock, for `sched dev` without Redis. */
+  lock?: SlotLock;
+  poolSize?: number;
+}
+
+/** The composition root: the one place that knows every adapter. */
+export function createCoreRuntime({ config, logger, lock, poolSize }: CoreRuntimeOptions): CoreRuntime {
+  if (config.postgresDsn === undefined) throw new Error("POSTGRES_DSN is required");
+  const pool = createPool(config.postgresDsn, { max: poolSize, logger });
+  const slotLock =
+    lock ?? new RedisSlotLock({ redis: createRedisClient(config.redis.url), lockTtlMs: config.lockTtlMs, logger });
+  const appointmentStore = new PostgresAppointmentStore(pool);
+  const core: CoreServices = {
+    appointments: new Appointments({
+      store: appointmentStore,
+      idempotency: new PostgresIdempotencyStore(pool),
+      lock: slotLock,
+      holdTtlMs: config.appointmentTtlMs,
+      logger,
+    }),
+    slots: new Slots({ store: new PostgresSlotStore(pool) }),
+    directory: new Directory({ store: new PostgresDirectoryStore(pool) }),
+  };
+  return {
+    core,
+    pool,
+    lock: slotLock,
+    async close() {
+      await Promise.allSettled([slotLock.close(), pool.end()]);
+    },
+  };
+}

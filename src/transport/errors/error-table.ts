@@ -1,0 +1,48 @@
+import { Code } from "@connectrpc/connect";
+import type { ErrorCode } from "../../core/errors.js";
+
+export interface ErrorStatus {
+  /** The gRPC / Connect code. */
+  code: Code;
+  /** The REST status of SPEC.md's error table. */
+  http: number;
+}
+
+const invalid: ErrorStatus = { code: Code.InvalidArgument, http: 400 };
+const notFound: ErrorStatus = { code: Code.NotFound, http: 404 };
+const conflict: ErrorStatus = { code: Code.FailedPrecondition, http: 409 };
+const exists: ErrorStatus = { code: Code.AlreadyExists, http: 409 };
+
+/**
+ * The one table that turns a domain error code into transport statuses. The
+ * gRPC code tells a client what kind of failure it is; the ErrorInfo reason
+ * (the domain code itself) tells slot_already_booked from slot_being_booked.
+ */
+export const errorStatuses: Record<ErrorCode, ErrorStatus> = {
+  invalid_request_body: invalid,
+  invalid_argument: invalid,
+  invalid_slot_id: invalid,
+  invalid_patient_id: invalid,
+  invalid_appointment_id: invalid,
+  invalid_clinician_id: invalid,
+  invalid_time_range: invalid,
+  invalid_capacity: invalid,
+  missing_filter: invalid,
+  patient_not_found: notFound,
+  clinician_not_found: notFound,
+  slot_not_found: notFound,
+  appointment_not_found: notFound,
+  slot_already_booked: conflict,
+  slot_being_booked: { code: Code.Aborted, http: 409 },
+  slot_not_open: conflict,
+  slot_overlaps: exists,
+  capacity_below_occupancy: conflict,
+  patient_email_taken: exists,
+  appointment_already_held: exists,
+  appointment_expired: conflict,
+  invalid_status_transition: conflict,
+  idempotency_key_in_use: { code: Code.Aborted, http: 409 },
+  idempotency_key_reused: { code: Code.FailedPrecondition, http: 422 },
+  unavailable: { code: Code.Unavailable, http: 503 },
+  internal_error: { code: Code.Internal, http: 500 },
+};

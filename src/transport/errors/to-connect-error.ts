@@ -1,0 +1,49 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { SchedError, type ErrorCode } from "../../core/errors.js";
+import { ErrorInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
+import { errorStatuses } from "./error-table.js";
+
+export const errorDomain = "sched.v1";
+
+function withReason(message: string, code: Code, reason: ErrorCode, cause?: unknown): ConnectError {
+  const info = create(ErrorInfoSchema, { reason, domain: errorDomain });
+  return new ConnectError(message, code, undefined, [{ desc: ErrorInfoSchema, value: info }], cause);
+}
+
+/**
+ * Every failure leaves a handler as a ConnectError carrying a
+ * google.rpc.ErrorInfo whose reason is SPEC's code; REST derives its status
+ * and body from the same error. Anything that is not a domain error is an
+ * internal error whose details stay in `cause`, for the log only.
+ */
+export function toConnectError(error: unknown): ConnectError {
+  if (error instanceof SchedError) {
+    return withReason(error.message, errorStatuses[error.code].code, error.code, error);
+  }
+  if (error instanceof ConnectError) {
+    if (reasonOf(error) !== undefined) return error;
+    return withReason(error.rawMessage, error.code, reasonForCode(error.code), error);
+  }
+  return withReason("internal error", Code.Internal, "internal_error", error);
+}
+
+/** The SPEC code of an error made by toConnectError, or undefined. */
+export function reasonOf(error: ConnectError): ErrorCode | undefined {
+  const info = error.findDetails(ErrorInfoSchema).find((detail) => detail.domain === errorDomain);
+  return info?.reason as ErrorCode | undefined;
+}
+
+// A ConnectError raised by the framework itself (a malformed request, a
+// deadline) gets the nearest SPEC code, so that every answer has one.
+function reasonForCode(code: Code): ErrorCode {
+  switch (code) {
+    case Code.InvalidArgument:
+      return "invalid_request_body";
+    case Code.Unavailable:
+    case Code.DeadlineExceeded:
+      return "unavailable";
+    default:
+      return "internal_error";
+  }
+}

@@ -1,0 +1,52 @@
+import type { DescService } from "@bufbuild/protobuf";
+import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
+import { AppointmentService as AppointmentServiceDesc } from "../../../gen/sched/v1/appointment_service_pb.js";
+import { DirectoryService as DirectoryServiceDesc } from "../../../gen/sched/v1/directory_service_pb.js";
+import { SlotService as SlotServiceDesc } from "../../../gen/sched/v1/slot_service_pb.js";
+import { toConnectError } from "../errors/to-connect-error.js";
+import { appointmentService } from "./appointment-service.js";
+import type { CoreServices } from "./core-services.js";
+import { directoryService } from "./directory-service.js";
+import { slotService } from "./slot-service.js";
+
+/** A generated service descriptor with the implementation that serves it. */
+export interface ServiceBinding {
+  service: DescService;
+  implementation: Partial<ServiceImpl<DescService>>;
+}
+
+type UnaryMethod = (request: unknown, context: unknown) => Promise<unknown>;
+
+// Both the Connect router and the REST transcoder call these implementations,
+// so translating errors here gives every protocol the same error for the same
+// failure.
+function translatingErrors<S extends DescService>(service: S, implementation: ServiceImpl<S>): Partial<ServiceImpl<DescService>> {
+  const translated: Record<string, UnaryMethod> = {};
+  for (const method of service.methods) {
+    const handler = (implementation as unknown as Record<string, UnaryMethod>)[method.localName]!;
+    translated[method.localName] = async (request, context) => {
+      try {
+        return await handler(request, context);
+      } catch (error) {
+        throw toConnectError(error);
+      }
+    };
+  }
+  return translated as unknown as Partial<ServiceImpl<DescService>>;
+}
+
+function bind<S extends DescService>(service: S, implementation: ServiceImpl<S>): ServiceBinding {
+  return { service, implementation: translatingErrors(service, implementation) };
+}
+
+export function schedServiceBindings(core: CoreServices): ServiceBinding[] {
+  return [
+    bind(AppointmentServiceDesc, appointmentService(core)),
+    bind(SlotServiceDesc, slotService(core)),
+    bind(DirectoryServiceDesc, directoryService(core)),
+  ];
+}
+
+export function registerBindings(router: ConnectRouter, bindings: ServiceBinding[]): void {
+  for (const { service, implementation } of bindings) router.service(service, implementation);
+}
