@@ -1,0 +1,52 @@
+import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { AppointmentService } from "../../gen/sched/v1/appointment_service_pb.js";
+import { DirectoryService } from "../../gen/sched/v1/directory_service_pb.js";
+import { SlotService } from "../../gen/sched/v1/slot_service_pb.js";
+
+export type SchedProtocol = "grpc" | "connect" | "grpc-web";
+
+export interface SchedClientOptions {
+  /** Where sched serves, e.g. http://localhost:8080. */
+  baseUrl: string;
+  /** Default "grpc": what internal services speak. */
+  protocol?: SchedProtocol;
+  /** HTTP/2 for every protocol by default; Connect and gRPC-Web can also use "1.1". gRPC needs "2". */
+  httpVersion?: "1.1" | "2";
+  /** Runs around every call, e.g. to add an authorization header. */
+  interceptors?: Interceptor[];
+  /** Per-call deadline unless a call sets its own. */
+  defaultTimeoutMs?: number;
+}
+
+/** One typed client per service of the sched.v1 API, sharing one transport. */
+export interface SchedClient {
+  appointments: Client<typeof AppointmentService>;
+  slots: Client<typeof SlotService>;
+  directory: Client<typeof DirectoryService>;
+}
+
+function createTransport(options: SchedClientOptions): Transport {
+  const common = {
+    baseUrl: options.baseUrl,
+    interceptors: options.interceptors ?? [],
+    defaultTimeoutMs: options.defaultTimeoutMs,
+  };
+  switch (options.protocol ?? "grpc") {
+    case "grpc":
+      return createGrpcTransport(common);
+    case "grpc-web":
+      return createGrpcWebTransport({ ...common, httpVersion: options.httpVersion ?? "2" });
+    case "connect":
+      return createConnectTransport({ ...common, httpVersion: options.httpVersion ?? "2" });
+  }
+}
+
+export function createSchedClient(options: SchedClientOptions): SchedClient {
+  const transport = createTransport(options);
+  return {
+    appointments: createClient(AppointmentService, transport),
+    slots: createClient(SlotService, transport),
+    directory: createClient(DirectoryService, transport),
+  };
+}

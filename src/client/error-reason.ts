@@ -1,0 +1,13 @@
+import { ConnectError } from "@connectrpc/connect";
+import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
+import { errorDomain } from "../transport/errors/to-connect-error.js";
+
+/**
+ * SPEC's error code of a failed call (`slot_already_booked`,
+ * `slot_being_booked`, …), read from the google.rpc.ErrorInfo that sched
+ * attaches to every error; undefined for failures that never reached sched.
+ */
+export function errorReason(error: unknown): string | undefined {
+  if (!(error instanceof ConnectError)) return undefined;
+  return error.findDetails(ErrorInfoSchema).find((info) => info.domain === errorDomain)?.reason;
+}
