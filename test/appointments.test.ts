@@ -118,8 +118,8 @@ describe("expiry", () => {
     const slotIds = await fixture.slots(5);
     const holds = await Promise.all(slotIds.map((slotId, index) => shortHolds.create({ slotId, patientId: patients[10 + index] })));
     await sleep(Math.max(...holds.map((hold) => hold.expiresAt!.getTime())) - Date.now() + 50);
-    expect(await appointments.expireLapsedHolds(2)).toBe(5);
-    expect(await appointments.expireLapsedHolds(2)).toBe(0);
+    expect(await fixture.expiry().expireLapsedHolds({ batchSize: 2 })).toEqual({ expired: 5, interrupted: false });
+    expect(await fixture.expiry().expireLapsedHolds({ batchSize: 2 })).toEqual({ expired: 0, interrupted: false });
     for (const hold of holds) {
       expect(await eventTypes(hold.id)).toEqual(["APPOINTMENT_CREATED", "APPOINTMENT_EXPIRED"]);
     }
@@ -160,7 +160,7 @@ describe("transitions", () => {
     const expiring = await shortHolds.create({ slotId: b, patientId: patients[24] });
     await sleep(Math.max(0, expiring.expiresAt!.getTime() - Date.now()) + 50);
     expect(await failure(appointments.confirm(expiring.id))).toBe("appointment_expired");
-    await appointments.expireLapsedHolds();
+    await fixture.expiry().expireLapsedHolds();
     expect(await failure(appointments.confirm(expiring.id))).toBe("appointment_expired");
     expect(await failure(appointments.cancel(expiring.id))).toBe("invalid_status_transition");
     expect(await eventTypes(cancelledHold.id)).toEqual(["APPOINTMENT_CREATED", "APPOINTMENT_CANCELLED"]);

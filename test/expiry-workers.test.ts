@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InProcessSlotLock } from "../src/adapters/memory/in-process-slot-lock.js";
 import { BookingFixture, cleanAudit } from "./support/booking-fixture.js";
 
 let fixture: BookingFixture;
@@ -28,11 +27,11 @@ describe("expiry workers", () => {
       [slotIds, fixture.patientIds],
     );
 
-    const lock = new InProcessSlotLock({ lockTtlMs: 5_000 });
-    const workers = [fixture.instance({ lock, poolSize: 2 }), fixture.instance({ lock, poolSize: 2 })];
-    const counts = await Promise.all(workers.map((worker) => worker.expireLapsedHolds(500)));
+    const workers = [fixture.expiry({ poolSize: 2 }), fixture.expiry({ poolSize: 2 })];
+    const runs = await Promise.all(workers.map((worker) => worker.expireLapsedHolds({ batchSize: 500 })));
 
-    expect(counts[0]! + counts[1]!).toBe(10_000);
+    expect(runs[0]!.expired + runs[1]!.expired).toBe(10_000);
+    expect(runs.every((run) => run.expired > 0)).toBe(true);
     const { rows } = await fixture.admin.query<{ status: string; appointments: number; expiry_events: number }>(
       `SELECT a.status, count(*)::int AS appointments,
               sum((SELECT count(*) FROM event_logs e WHERE e.appointment_id = a.id AND e.event_type = 'APPOINTMENT_EXPIRED'))::int AS expiry_events

@@ -8,6 +8,7 @@ import { auditInvariants, type InvariantAudit } from "../../src/adapters/postgre
 import type { AppointmentStore } from "../../src/core/ports/appointment-store.js";
 import type { SlotLock } from "../../src/core/ports/slot-lock.js";
 import { Appointments } from "../../src/core/services/appointments.js";
+import { HoldExpiry } from "../../src/core/services/hold-expiry.js";
 import { createTestDatabase, type TestDatabase } from "./database.js";
 
 /**
@@ -68,6 +69,13 @@ export class BookingFixture {
       lock: options.lock,
       holdTtlMs: options.holdTtlMs ?? 10 * 60_000,
     });
+  }
+
+  /** An expiry worker with its own pool, as a separate `sched expiry-worker` process would have. */
+  expiry(options: { poolSize?: number } = {}): HoldExpiry {
+    const pool = createPool(this.database.dsn, { max: options.poolSize ?? 2 });
+    this.pools.push(pool);
+    return new HoldExpiry(new PostgresAppointmentStore(pool));
   }
 
   /** Ends the pools of every instance made so far, so that a file stays within max_connections. */

@@ -105,20 +105,6 @@ export class Appointments {
     return events;
   }
 
-  /**
-   * Expires every lapsed hold, batch by batch, and returns how many. Nothing
-   * waits for this to be correct: a lapsed hold stops counting the moment it
-   * lapses; this only brings the stored status and the audit log up to date.
-   */
-  async expireLapsedHolds(batchSize = 1000): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const expired = await this.options.store.expireLapsedHolds(batchSize);
-      total += expired;
-      if (expired < batchSize) return total;
-    }
-  }
-
   private async hold(slotId: string, patientId: string, lease?: Parameters<AppointmentStore["createHold"]>[1]) {
     const lock = await this.options.lock.tryAcquire(slotId);
     if (lock.outcome === "busy") {
