@@ -46,3 +46,15 @@ export const errorStatuses: Record<ErrorCode, ErrorStatus> = {
   unavailable: { code: Code.Unavailable, http: 503 },
   internal_error: { code: Code.Internal, http: 500 },
 };
+
+/**
+ * Failures of the REST layer itself, found before any RPC is chosen or
+ * called: no RPC can raise them, so they have no gRPC code and are not domain
+ * errors, but their statuses belong with the others.
+ */
+export const restProtocolStatuses = {
+  not_found: 404,
+  method_not_allowed: 405,
+  request_too_large: 413,
+  unsupported_media_type: 415,
+} as const;

@@ -1,0 +1,66 @@
+import { create, type JsonValue } from "@bufbuild/protobuf";
+import { Code, ConnectError, createHandlerContext } from "@connectrpc/connect";
+import { ProtocolError } from "./error-response.js";
+import { requestHeaders, requestUrl, type NodeRequest } from "./node-request.js";
+import { readBody } from "./read-body.js";
+import { renderResponse } from "./render-json.js";
+import { buildRequestMessage } from "./request-message.js";
+import type { RestRoute } from "./routes.js";
+import type { NodeResponse } from "./write-json.js";
+
+export interface RouteCall {
+  route: RestRoute;
+  variables: Record<string, string>;
+  query: URLSearchParams;
+  request: NodeRequest;
+  response: NodeResponse;
+  maxBodyBytes: number;
+}
+
+export interface RouteAnswer {
+  status: number;
+  body: JsonValue;
+  /** What the implementation put in its context's response headers. */
+  headers: Headers;
+}
+
+/**
+ * Calls a route's implementation the way connect-node would, with a handler
+ * context carrying the HTTP request's headers (so Idempotency-Key reaches the
+ * service) and a signal that fires when the client goes away.
+ */
+export async function callRoute({ route, variables, query, request, response, maxBodyBytes }: RouteCall): Promise<RouteAnswer> {
+  const body = route.bodyField === undefined ? "" : await readBody(request, maxBodyBytes);
+  if (body.trim() !== "" && !isJson(request.headers["content-type"])) {
+    throw new ProtocolError("unsupported_media_type", "send the request body as Content-Type: application/json");
+  }
+  const input = buildRequestMessage(route, { variables, query, body });
+  const clientGone = new AbortController();
+  const onClose = () => clientGone.abort(new ConnectError("the client closed the request", Code.Canceled));
+  response.once("close", onClose);
+  const context = createHandlerContext({
+    service: route.service,
+    method: route.method,
+    protocolName: "rest",
+    requestMethod: request.method ?? route.verb,
+    url: requestUrl(request),
+    requestSignal: clientGone.signal,
+    requestHeader: requestHeaders(request),
+  });
+  try {
+    const output = create(route.output, (await route.implementation(input, context)) as never);
+    return {
+      status: route.successStatus,
+      body: renderResponse(route.output, output, route.responseBodyField),
+      headers: context.responseHeader,
+    };
+  } finally {
+    response.off("close", onClose);
+    context.abort();
+  }
+}
+
+function isJson(contentType: string | undefined): boolean {
+  const mediaType = contentType?.split(";")[0]?.trim().toLowerCase() ?? "";
+  return mediaType === "application/json" || (mediaType.startsWith("application/") && mediaType.endsWith("+json"));
+}

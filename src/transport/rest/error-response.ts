@@ -1,0 +1,51 @@
+import type { ErrorCode } from "../../core/errors.js";
+import { errorStatuses, restProtocolStatuses } from "../errors/error-table.js";
+import { reasonOf, toConnectError } from "../errors/to-connect-error.js";
+
+/** SPEC's error body: the code of its error table and a message for people. */
+export interface RestErrorBody {
+  error: string;
+  details: string;
+}
+
+export interface RestErrorResponse {
+  status: number;
+  body: RestErrorBody;
+}
+
+export type ProtocolFailure = keyof typeof restProtocolStatuses;
+
+export class ProtocolError extends Error {
+  override readonly name = "ProtocolError";
+
+  constructor(
+    readonly failure: ProtocolFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function protocolErrorResponse(failure: ProtocolFailure, details: string): RestErrorResponse {
+  return { status: restProtocolStatuses[failure], body: { error: failure, details } };
+}
+
+/**
+ * The answer to a failed request. Implementations throw ConnectErrors whose
+ * ErrorInfo reason is SPEC's code, the REST layer ProtocolErrors and
+ * SchedErrors; whatever else arrives is an internal error, whose details
+ * never carry a stack, SQL or driver text.
+ */
+export function errorResponse(error: unknown): RestErrorResponse {
+  if (error instanceof ProtocolError) return protocolErrorResponse(error.failure, error.message);
+  const connectError = toConnectError(error);
+  const reason = reasonOf(connectError);
+  if (reason === undefined || reason === "internal_error" || !isKnownCode(reason)) {
+    return { status: errorStatuses.internal_error.http, body: { error: "internal_error", details: "internal error" } };
+  }
+  return { status: errorStatuses[reason].http, body: { error: reason, details: connectError.rawMessage } };
+}
+
+function isKnownCode(reason: string): reason is ErrorCode {
+  return Object.hasOwn(errorStatuses, reason);
+}
