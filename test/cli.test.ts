@@ -31,10 +31,10 @@ describe("sched --help", () => {
   });
 
   it("says plainly that a command is not built yet and exits 2", async () => {
-    const { code, stdout, stderr } = await runCli(["serve", "--http-port", "9000"], {}, emptyDir);
+    const { code, stdout, stderr } = await runCli(["simulate", "--workers", "9"], {}, emptyDir);
     expect(code).toBe(2);
     expect(stdout).toBe("");
-    expect(stderr).toBe("sched: sched serve is not built yet\n");
+    expect(stderr).toBe("sched: sched simulate is not built yet\n");
   });
 });
 

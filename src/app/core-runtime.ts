@@ -27,15 +27,18 @@ export interface CoreRuntimeOptions {
   logger: Logger;
   /** Replaces the Redis lock, for `sched dev` without Redis. */
   lock?: SlotLock;
+  /** Wraps whichever lock is used, for instance to count its outcomes. */
+  decorateLock?: (lock: SlotLock) => SlotLock;
   poolSize?: number;
 }
 
 /** The composition root: the one place that knows every adapter. */
-export function createCoreRuntime({ config, logger, lock, poolSize }: CoreRuntimeOptions): CoreRuntime {
+export function createCoreRuntime({ config, logger, lock, decorateLock, poolSize }: CoreRuntimeOptions): CoreRuntime {
   if (config.postgresDsn === undefined) throw new Error("POSTGRES_DSN is required");
   const pool = createPool(config.postgresDsn, { max: poolSize, logger });
-  const slotLock =
+  const baseLock =
     lock ?? new RedisSlotLock({ redis: createRedisClient(config.redis.url), lockTtlMs: config.lockTtlMs, logger });
+  const slotLock = decorateLock ? decorateLock(baseLock) : baseLock;
   const appointmentStore = new PostgresAppointmentStore(pool);
   const core: CoreServices = {
     appointments: new Appointments({

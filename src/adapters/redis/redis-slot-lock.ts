@@ -84,7 +84,9 @@ export class RedisSlotLock implements SlotLock {
       await this.redis.quit();
       await ended;
     });
-    if (!answer.ok) this.redis.disconnect();
+    // disconnect() also cancels a pending reconnection, which would otherwise
+    // keep the process alive after a close during an outage.
+    if (!answer.ok || this.redis.status !== "end") this.redis.disconnect();
   }
 
   // Never fails: a lock that cannot be released simply expires.

@@ -10,8 +10,6 @@ interface PlannedCommand {
 // listed now so that `sched --help` shows the whole tool, and they say so
 // plainly instead of pretending to work.
 const plannedCommands: PlannedCommand[] = [
-  { name: "serve", description: "serve gRPC, Connect and REST on one port" },
-  { name: "expiry-worker", description: "expire unconfirmed holds in batches, every WORKER_INTERVAL" },
   { name: "book", description: "hold a slot for a patient" },
   { name: "confirm", description: "confirm a pending hold" },
   { name: "cancel", description: "cancel an appointment" },

@@ -1,0 +1,27 @@
+import { pino, type Logger as PinoLogger, type LoggerOptions } from "pino";
+import pretty from "pino-pretty";
+import type { AppEnv } from "../config/config.js";
+import { requestLogFields } from "../transport/observability/request-context.js";
+
+type Destination = NodeJS.WritableStream & { isTTY?: boolean };
+
+// Headers are not logged today; the redaction keeps a credential out of the
+// logs should anyone add them.
+const redactedPaths = ["authorization", "*.authorization", "headers.authorization", "*.headers.authorization"];
+
+/**
+ * JSON lines for machines; readable lines for a developer at a terminal in
+ * dev. Every line written while a request is served carries its request_id.
+ */
+export function createCliLogger(appEnv: AppEnv, destination: Destination = process.stdout): PinoLogger {
+  const options: LoggerOptions = {
+    name: "sched",
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: redactedPaths, censor: "[redacted]" },
+    mixin: requestLogFields,
+  };
+  if (appEnv === "dev" && destination.isTTY === true) {
+    return pino(options, pretty({ destination, colorize: true, translateTime: "SYS:HH:MM:ss.l" }));
+  }
+  return pino(options, destination);
+}

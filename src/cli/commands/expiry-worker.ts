@@ -1,0 +1,48 @@
+import type { Command } from "commander";
+import { PostgresAppointmentStore } from "../../adapters/postgres/postgres-appointment-store.js";
+import { createPool } from "../../adapters/postgres/pool.js";
+import { flagsFromOptions, loadConfig } from "../../config/config.js";
+import { HoldExpiry } from "../../core/services/hold-expiry.js";
+import { ExpiryLoop } from "../../worker/expiry-loop.js";
+import { addConfigOptions } from "../config-options.js";
+import { createCliLogger } from "../cli-logger.js";
+
+export function registerExpiryWorker(program: Command): void {
+  const command = program
+    .command("expiry-worker")
+    .description("expire unconfirmed holds in batches, every WORKER_INTERVAL")
+    .option("--once", "run once and exit")
+    .option("--batch-size <n>", "holds per transaction", (value) => Number.parseInt(value, 10), 1000)
+    .addHelpText(
+      "after",
+      "\nExamples:\n  sched expiry-worker --worker-interval 30s\n  sched expiry-worker --once\n\nAny number of workers may run at once; bookings never wait for them.",
+    );
+  addConfigOptions(command, ["POSTGRES_DSN", "APP_ENV", "WORKER_INTERVAL"]);
+  command.action(async (options: { once?: boolean; batchSize: number } & Record<string, unknown>) => {
+    const config = loadConfig({ flags: flagsFromOptions(options), required: ["POSTGRES_DSN"] });
+    const logger = createCliLogger(config.appEnv);
+    const pool = createPool(config.postgresDsn as string, { max: 2, logger, applicationName: "sched-expiry-worker" });
+    const loop = new ExpiryLoop({
+      expiry: new HoldExpiry(new PostgresAppointmentStore(pool)),
+      intervalMs: config.workerIntervalMs,
+      batchSize: options.batchSize,
+      logger,
+    });
+    try {
+      if (options.once) {
+        await loop.runOnce();
+        return;
+      }
+      loop.start();
+      logger.info({ interval_ms: config.workerIntervalMs }, "expiry worker started");
+      await new Promise<void>((resolve) => {
+        const stop = () => void loop.stop().then(resolve);
+        process.once("SIGTERM", stop);
+        process.once("SIGINT", stop);
+      });
+      logger.info({}, "expiry worker stopped");
+    } finally {
+      await pool.end();
+    }
+  });
+}

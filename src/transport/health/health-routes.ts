@@ -1,0 +1,26 @@
+import { requestPath, sendJson, type HttpRoute } from "../server/http-route.js";
+import type { DependencyProbes } from "./dependency-probes.js";
+import { checkReadiness, readinessHttpStatus } from "./readiness.js";
+
+/**
+ * GET /health/live checks nothing but the process; GET /health/ready checks
+ * the dependencies, so that a load balancer stops sending traffic to an
+ * instance that cannot reach PostgreSQL.
+ */
+export function healthRoutes(probes: DependencyProbes): HttpRoute {
+  return async (req, res) => {
+    if (req.method !== "GET" && req.method !== "HEAD") return false;
+    switch (requestPath(req)) {
+      case "/health/live":
+        sendJson(res, 200, { status: "ok", uptime_seconds: Math.floor(process.uptime()) });
+        return true;
+      case "/health/ready": {
+        const readiness = await checkReadiness(probes);
+        sendJson(res, readinessHttpStatus(readiness), readiness);
+        return true;
+      }
+      default:
+        return false;
+    }
+  };
+}

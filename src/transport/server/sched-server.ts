@@ -1,0 +1,77 @@
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Logger } from "../../core/ports/logger.js";
+import type { DependencyProbes } from "../health/dependency-probes.js";
+import { grpcHealthBinding } from "../health/grpc-health-service.js";
+import { healthRoutes } from "../health/health-routes.js";
+import { metricsRoute } from "../observability/metrics-route.js";
+import { observedBindings } from "../observability/observed-bindings.js";
+import { currentRequest } from "../observability/request-context.js";
+import { createRequestLog } from "../observability/request-log.js";
+import type { ServerMetrics } from "../observability/server-metrics.js";
+import { createRestHandler, restNotFound } from "../rest/rest-handler.js";
+import { registerBindings, schedServiceBindings } from "../services/bindings.js";
+import type { CoreServices } from "../services/core-services.js";
+import type { NodeResponse } from "./http-route.js";
+import { createRequestHandler } from "./request-handler.js";
+import { startServer, type RunningServer, type ServerTimeouts } from "./start-server.js";
+
+export interface SchedServerOptions {
+  core: CoreServices;
+  probes: DependencyProbes;
+  metrics: ServerMetrics;
+  logger: Logger;
+  port: number;
+  host?: string;
+  /** The largest request body any protocol accepts. */
+  maxBodyBytes?: number;
+  timeouts?: Partial<ServerTimeouts>;
+}
+
+const defaultMaxBodyBytes = 1024 * 1024;
+
+/** The whole API on one port: health, metrics, REST, Connect, gRPC-Web and gRPC. */
+export async function startSchedServer(options: SchedServerOptions): Promise<RunningServer> {
+  const { core, probes, metrics, logger, maxBodyBytes = defaultMaxBodyBytes } = options;
+  // Ends long-lived calls (health Watch) when the server drains; unary calls
+  // under way ignore it and finish.
+  const shutdown = new AbortController();
+  const observer = { metrics, logger };
+  const services = observedBindings(schedServiceBindings(core), observer);
+  const health = observedBindings(
+    [grpcHealthBinding({ probes, services: services.map(({ service }) => service.typeName) })],
+    observer,
+  );
+  const rpc = connectNodeAdapter({
+    routes: (router) => registerBindings(router, [...services, ...health]),
+    readMaxBytes: maxBodyBytes,
+    shutdownSignal: shutdown.signal,
+    // Plain `curl -d` calls are welcome; the header only guards browsers' CORS.
+    requireConnectProtocolHeader: false,
+    fallback: (_req, res) => {
+      const record = currentRequest();
+      if (record !== undefined) record.protocol = "rest";
+      // connect-node types the response structurally; it is the one we handed it.
+      restNotFound(res as NodeResponse);
+    },
+  });
+  const handler = createRequestHandler({
+    routes: [healthRoutes(probes), metricsRoute(metrics.registry), createRestHandler(services, { maxBodyBytes, logger })],
+    rpc,
+    requestLog: createRequestLog(observer),
+    logger,
+  });
+  const server = await startServer({
+    port: options.port,
+    host: options.host,
+    handler,
+    timeouts: options.timeouts,
+    onError: (error) => logger.error({ err: error }, "the server's socket failed"),
+  });
+  return {
+    port: server.port,
+    async close(drainMs) {
+      shutdown.abort();
+      await server.close(drainMs);
+    },
+  };
+}

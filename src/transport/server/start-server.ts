@@ -1,0 +1,109 @@
+import http from "node:http";
+import http2 from "node:http2";
+import net, { type AddressInfo, type Socket } from "node:net";
+import { ConnectionTracker } from "./connection-tracker.js";
+import type { NodeRequest, NodeResponse } from "./http-route.js";
+import { sniffProtocol } from "./sniff-protocol.js";
+
+export interface ServerTimeouts {
+  /** A new connection must send its first bytes within this. */
+  firstBytesMs: number;
+  /** HTTP/1.1: the request's headers must arrive within this. */
+  headersMs: number;
+  /** HTTP/1.1: the whole request must arrive within this. */
+  requestMs: number;
+  /** HTTP/2: a session with no traffic at all is closed after this. */
+  http2IdleMs: number;
+}
+
+export interface ServerOptions {
+  /** 0 picks a free port. */
+  port: number;
+  host?: string;
+  handler: (req: NodeRequest, res: NodeResponse) => void;
+  timeouts?: Partial<ServerTimeouts>;
+  /** Failures of the listening socket once it listens (running out of file descriptors, say). */
+  onError: (error: Error) => void;
+}
+
+export interface RunningServer {
+  /** The port actually bound. */
+  port: number;
+  /**
+   * Stops accepting connections, lets requests under way finish within
+   * drainMs, then cuts whatever is left.
+   */
+  close(drainMs: number): Promise<void>;
+}
+
+const defaultTimeouts: ServerTimeouts = {
+  firstBytesMs: 10_000,
+  headersMs: 10_000,
+  requestMs: 30_000,
+  http2IdleMs: 120_000,
+};
+
+/**
+ * HTTP/1.1 and cleartext HTTP/2 on one port. Node's HTTP/2 server answers
+ * HTTP/1.1 only through TLS (ALPN), so a plain TCP server reads each
+ * connection's first bytes and hands the socket to the server that speaks
+ * its protocol.
+ */
+export async function startServer({ port, host, handler, timeouts, onError }: ServerOptions): Promise<RunningServer> {
+  const limits = { ...defaultTimeouts, ...timeouts };
+  const http1Server = http.createServer(
+    { headersTimeout: limits.headersMs, requestTimeout: limits.requestMs, connectionsCheckingInterval: 1_000 },
+    handler,
+  );
+  const http2Server = http2.createServer({ settings: { maxConcurrentStreams: 1_000 } }, handler);
+  http2Server.setTimeout(limits.http2IdleMs);
+
+  const connections = new ConnectionTracker();
+  const undecided = new Set<Socket>();
+  http2Server.on("session", (session) => connections.addSession(session));
+  const listener = net.createServer({ noDelay: true }, (socket) => {
+    connections.addSocket(socket);
+    undecided.add(socket);
+    socket.once("close", () => undecided.delete(socket));
+    sniffProtocol(socket, limits.firstBytesMs, (protocol) => {
+      undecided.delete(socket);
+      if (protocol === "h2c") {
+        // The HTTP/2 session reads the socket itself; resuming it here would
+        // hand the preface to nobody (every request then fails with GOAWAY).
+        http2Server.emit("connection", socket);
+      } else {
+        http1Server.emit("connection", socket);
+        socket.resume();
+      }
+    });
+  });
+  // The HTTP/1 server never listens itself, but it starts tracking
+  // connections (and so enforcing headersTimeout and requestTimeout) only on
+  // its "listening" event.
+  listener.once("listening", () => http1Server.emit("listening"));
+  await new Promise<void>((resolve, reject) => {
+    listener.once("error", reject);
+    listener.listen(port, host, () => {
+      listener.off("error", reject);
+      listener.on("error", onError);
+      resolve();
+    });
+  });
+
+  return {
+    port: (listener.address() as AddressInfo).port,
+    async close(drainMs) {
+      const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
+      for (const socket of undecided) socket.destroy();
+      connections.closeSessions();
+      // Keep-alive connections go as soon as their last answer is out.
+      const closeIdle = setInterval(() => http1Server.closeIdleConnections(), 50);
+      http1Server.closeIdleConnections();
+      const drained = await connections.allClosed(drainMs);
+      clearInterval(closeIdle);
+      if (!drained) connections.destroyAll();
+      http1Server.close();
+      await closed;
+    },
+  };
+}
