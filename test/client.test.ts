@@ -103,3 +103,12 @@ describe.each(variants)("createSchedClient over $protocol, HTTP/$httpVersion", (
     expect(again.appointment?.id).toBe(first.appointment?.id);
   });
 });
+
+describe("the package export", () => {
+  it("is importable as sched/client, as another service would import it", async () => {
+    const exported = (await import("sched/client" as string)) as Record<string, unknown>;
+    expect(typeof exported.createSchedClient).toBe("function");
+    expect(typeof exported.errorReason).toBe("function");
+    expect(exported.AppointmentService).toBeDefined();
+  });
+});

@@ -308,8 +308,8 @@ describe("errors", () => {
     expectError(await call("GET", `/appointments?patient_id=${patient}&limit=ten`), 400, "invalid_argument");
     expectError(await call("GET", `/appointments?patient=${patient}`), 400, "invalid_argument");
     expectError(await call("GET", "/slots?available=maybe"), 400, "invalid_argument");
-    const notJson = await call("POST", "/appointments", "slot_id=x", { "content-type": "text/plain" });
-    expectError(notJson, 415, "unsupported_media_type");
+    const notJson = await call("POST", "/appointments", "slot_id=x", { "content-type": "application/x-www-form-urlencoded" });
+    expectError(notJson, 400, "invalid_request_body");
   });
 
   it("answers 404 for unknown ids and unknown paths, and leaves Connect paths to the Connect adapter", async () => {

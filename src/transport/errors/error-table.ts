@@ -56,5 +56,4 @@ export const restProtocolStatuses = {
   not_found: 404,
   method_not_allowed: 405,
   request_too_large: 413,
-  unsupported_media_type: 415,
 } as const;
