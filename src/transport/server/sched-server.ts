@@ -8,6 +8,7 @@ import { observedBindings } from "../observability/observed-bindings.js";
 import { currentRequest } from "../observability/request-context.js";
 import { createRequestLog } from "../observability/request-log.js";
 import type { ServerMetrics } from "../observability/server-metrics.js";
+import { grpcReflectionBinding } from "../reflection/grpc-reflection-service.js";
 import { createRestHandler, restNotFound } from "../rest/rest-handler.js";
 import { registerBindings, schedServiceBindings } from "../services/bindings.js";
 import type { CoreServices } from "../services/core-services.js";
@@ -37,12 +38,11 @@ export async function startSchedServer(options: SchedServerOptions): Promise<Run
   const shutdown = new AbortController();
   const observer = { metrics, logger };
   const services = observedBindings(schedServiceBindings(core), observer);
-  const health = observedBindings(
-    [grpcHealthBinding({ probes, services: services.map(({ service }) => service.typeName) })],
-    observer,
-  );
+  const health = grpcHealthBinding({ probes, services: services.map(({ service }) => service.typeName) });
+  const reflection = grpcReflectionBinding([...services, health].map(({ service }) => service));
+  const grpcStandard = observedBindings([health, reflection], observer);
   const rpc = connectNodeAdapter({
-    routes: (router) => registerBindings(router, [...services, ...health]),
+    routes: (router) => registerBindings(router, [...services, ...grpcStandard]),
     readMaxBytes: maxBodyBytes,
     shutdownSignal: shutdown.signal,
     // Plain `curl -d` calls are welcome; the header only guards browsers' CORS.
