@@ -3,6 +3,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { SchedError, type ErrorCode } from "../../core/errors.js";
 import { ErrorInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
 import { errorStatuses } from "./error-table.js";
+import { plainGrpcMessage } from "./plain-grpc-message.js";
 
 export const errorDomain = "sched.v1";
 
@@ -15,11 +16,13 @@ function withReason(message: string, code: Code, reason: ErrorCode, cause?: unkn
  * Every failure leaves a handler as a ConnectError carrying a
  * google.rpc.ErrorInfo whose reason is SPEC's code; REST derives its status
  * and body from the same error. Anything that is not a domain error is an
- * internal error whose details stay in `cause`, for the log only.
+ * internal error whose details stay in `cause`, for the log only. `protocol`
+ * is the handler context's protocolName; over gRPC the message is made plain.
  */
-export function toConnectError(error: unknown): ConnectError {
+export function toConnectError(error: unknown, protocol?: string): ConnectError {
   if (error instanceof SchedError) {
-    return withReason(error.message, errorStatuses[error.code].code, error.code, error);
+    const message = protocol === "grpc" ? plainGrpcMessage(error.message) : error.message;
+    return withReason(message, errorStatuses[error.code].code, error.code, error);
   }
   if (error instanceof ConnectError) {
     if (reasonOf(error) !== undefined) return error;

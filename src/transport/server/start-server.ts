@@ -51,9 +51,19 @@ const defaultTimeouts: ServerTimeouts = {
  */
 export async function startServer({ port, host, handler, timeouts, onError }: ServerOptions): Promise<RunningServer> {
   const limits = { ...defaultTimeouts, ...timeouts };
+  // Told "Connection: close" while draining, a keep-alive client stops
+  // reusing the socket instead of racing its close with a request it cannot
+  // know was lost. Answers under way when the drain begins are told too.
+  let draining = false;
+  const unanswered = new Set<http.ServerResponse>();
   const http1Server = http.createServer(
     { headersTimeout: limits.headersMs, requestTimeout: limits.requestMs, connectionsCheckingInterval: 1_000 },
-    handler,
+    (req, res) => {
+      if (draining) res.shouldKeepAlive = false;
+      unanswered.add(res);
+      res.once("close", () => unanswered.delete(res));
+      handler(req, res);
+    },
   );
   const http2Server = http2.createServer({ settings: { maxConcurrentStreams: 1_000 } }, handler);
   http2Server.setTimeout(limits.http2IdleMs);
@@ -93,6 +103,8 @@ export async function startServer({ port, host, handler, timeouts, onError }: Se
   return {
     port: (listener.address() as AddressInfo).port,
     async close(drainMs) {
+      draining = true;
+      for (const res of unanswered) if (!res.headersSent) res.shouldKeepAlive = false;
       const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
       for (const socket of undecided) socket.destroy();
       connections.closeSessions();

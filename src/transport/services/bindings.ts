@@ -15,7 +15,7 @@ export interface ServiceBinding {
   implementation: Partial<ServiceImpl<DescService>>;
 }
 
-type UnaryMethod = (request: unknown, context: unknown) => Promise<unknown>;
+type UnaryMethod = (request: unknown, context: { protocolName?: string } | undefined) => Promise<unknown>;
 
 // Both the Connect router and the REST transcoder call these implementations,
 // so translating errors here gives every protocol the same error for the same
@@ -28,7 +28,7 @@ function translatingErrors<S extends DescService>(service: S, implementation: Se
       try {
         return await handler(request, context);
       } catch (error) {
-        throw toConnectError(error);
+        throw toConnectError(error, context?.protocolName);
       }
     };
   }
