@@ -29,13 +29,6 @@ describe("sched --help", () => {
       expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
     }
   });
-
-  it("says plainly that a command is not built yet and exits 2", async () => {
-    const { code, stdout, stderr } = await runCli(["simulate", "--workers", "9"], {}, emptyDir);
-    expect(code).toBe(2);
-    expect(stdout).toBe("");
-    expect(stderr).toBe("sched: sched simulate is not built yet\n");
-  });
 });
 
 describe("sched migrate", () => {

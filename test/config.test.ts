@@ -278,7 +278,23 @@ describe("command-line flags", () => {
       ["LOCK_TTL", "--lock-ttl"],
       ["SHUTDOWN_TIMEOUT", "--shutdown-timeout"],
       ["WORKER_INTERVAL", "--worker-interval"],
+      ["TLS_CERT_FILE", "--tls-cert-file"],
+      ["TLS_KEY_FILE", "--tls-key-file"],
     ]);
+  });
+
+  it("serves cleartext without TLS files, TLS with both, and stops at one without the other", () => {
+    expect(loadConfig({ env: {}, cwd: emptyDirForTls() }).tls).toBeUndefined();
+    expect(loadConfig({ env: { TLS_CERT_FILE: "cert.pem", TLS_KEY_FILE: "key.pem" }, cwd: emptyDirForTls() }).tls).toEqual({
+      certFile: "cert.pem",
+      keyFile: "key.pem",
+    });
+    expect(() => loadConfig({ env: { TLS_CERT_FILE: "cert.pem" }, cwd: emptyDirForTls() })).toThrow(
+      "TLS_KEY_FILE is required when TLS_CERT_FILE is set",
+    );
+    expect(() => loadConfig({ env: {}, flags: { TLS_KEY_FILE: "key.pem" }, cwd: emptyDirForTls() })).toThrow(
+      "TLS_CERT_FILE is required when TLS_KEY_FILE is set",
+    );
   });
 
   it("mentions the variable and its default in the description", () => {
@@ -330,3 +346,7 @@ describe("command-line flags", () => {
     });
   });
 });
+
+function emptyDirForTls(): string {
+  return mkdtempSync(path.join(os.tmpdir(), "sched-config-tls-"));
+}

@@ -1,8 +1,15 @@
 import { Command } from "commander";
+import { registerAppointmentChanges } from "./commands/appointment-changes.js";
+import { registerAppointmentReads } from "./commands/appointment-reads.js";
+import { registerClinicians } from "./commands/clinicians.js";
+import { registerDev } from "./commands/dev.js";
 import { registerExpiryWorker } from "./commands/expiry-worker.js";
 import { registerMigrate } from "./commands/migrate.js";
-import { registerPlanned } from "./commands/planned.js";
+import { registerPatients } from "./commands/patients.js";
+import { registerSeed } from "./commands/seed.js";
+import { registerSimulate } from "./commands/simulate.js";
 import { registerServe } from "./commands/serve.js";
+import { registerSlots } from "./commands/slots.js";
 import { describeError } from "./describe-error.js";
 
 export function buildProgram(): Command {
@@ -12,7 +19,14 @@ export function buildProgram(): Command {
   registerServe(program);
   registerExpiryWorker(program);
   registerMigrate(program);
-  registerPlanned(program);
+  registerSeed(program);
+  registerSimulate(program);
+  registerAppointmentChanges(program);
+  registerAppointmentReads(program);
+  registerSlots(program);
+  registerPatients(program);
+  registerClinicians(program);
+  registerDev(program);
   return program;
 }
 

@@ -20,6 +20,13 @@ export interface Config {
   lockTtlMs: number;
   shutdownTimeoutMs: number;
   workerIntervalMs: number;
+  /** Both files, or undefined for cleartext (HTTP/1.1 and h2c). */
+  tls: TlsConfig | undefined;
+}
+
+export interface TlsConfig {
+  certFile: string;
+  keyFile: string;
 }
 
 export type ConfigVariable =
@@ -33,7 +40,9 @@ export type ConfigVariable =
   | "APPOINTMENT_TTL"
   | "LOCK_TTL"
   | "SHUTDOWN_TIMEOUT"
-  | "WORKER_INTERVAL";
+  | "WORKER_INTERVAL"
+  | "TLS_CERT_FILE"
+  | "TLS_KEY_FILE";
 
 export interface LoadConfigOptions {
   /** Defaults to process.env. */
@@ -75,6 +84,8 @@ const meanings: Record<ConfigVariable, string> = {
   LOCK_TTL: "Redis slot-lock lifetime",
   SHUTDOWN_TIMEOUT: "graceful-shutdown drain time",
   WORKER_INTERVAL: "expiry-worker period",
+  TLS_CERT_FILE: "PEM certificate (chain): serve HTTPS, with HTTP/2 and HTTP/1.1 by ALPN",
+  TLS_KEY_FILE: "PEM private key of TLS_CERT_FILE",
 };
 
 export const configFlags: readonly ConfigFlag[] = (Object.keys(meanings) as ConfigVariable[]).map(
@@ -117,6 +128,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     lockTtlMs: positiveDuration("LOCK_TTL", valueOrDefault("LOCK_TTL")),
     shutdownTimeoutMs: positiveDuration("SHUTDOWN_TIMEOUT", valueOrDefault("SHUTDOWN_TIMEOUT")),
     workerIntervalMs: positiveDuration("WORKER_INTERVAL", valueOrDefault("WORKER_INTERVAL")),
+    tls: tlsConfig(valueOf("TLS_CERT_FILE"), valueOf("TLS_KEY_FILE")),
   };
 }
 
@@ -212,6 +224,14 @@ function urlOrUndefined(text: string): URL | undefined {
   } catch {
     return undefined;
   }
+}
+
+// Half a TLS setting is a mistake to stop at, not a reason to serve cleartext.
+function tlsConfig(certFile: string | undefined, keyFile: string | undefined): TlsConfig | undefined {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (keyFile === undefined) throw new ConfigError("TLS_KEY_FILE", "TLS_KEY_FILE is required when TLS_CERT_FILE is set");
+  if (certFile === undefined) throw new ConfigError("TLS_CERT_FILE", "TLS_CERT_FILE is required when TLS_KEY_FILE is set");
+  return { certFile, keyFile };
 }
 
 function appEnv(text: string): AppEnv {

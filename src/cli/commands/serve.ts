@@ -1,13 +1,16 @@
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { pendingMigrations, type SqlReader } from "../../adapters/postgres/pending-migrations.js";
 import { ping } from "../../adapters/postgres/sql/ping.js";
-import { createCoreRuntime } from "../../app/core-runtime.js";
-import { flagsFromOptions, loadConfig, type Config, type ConfigVariable } from "../../config/config.js";
+import { createCoreRuntime, type CoreRuntime } from "../../app/core-runtime.js";
+import { flagsFromOptions, loadConfig, type Config, type ConfigVariable, type TlsConfig } from "../../config/config.js";
 import type { Logger } from "../../core/ports/logger.js";
+import type { SlotLock } from "../../core/ports/slot-lock.js";
 import { dependencyProbes, type DependencyProbes } from "../../transport/health/dependency-probes.js";
 import { meteredSlotLock } from "../../transport/observability/metered-slot-lock.js";
 import { createServerMetrics, registerPoolGauges } from "../../transport/observability/server-metrics.js";
 import { startSchedServer } from "../../transport/server/sched-server.js";
+import type { RunningServer } from "../../transport/server/start-server.js";
 import { createCliLogger } from "../cli-logger.js";
 import { CommandFailure } from "../command-failure.js";
 import { addConfigOptions } from "../config-options.js";
@@ -23,6 +26,8 @@ const servingVariables: ConfigVariable[] = [
   "APPOINTMENT_TTL",
   "LOCK_TTL",
   "SHUTDOWN_TIMEOUT",
+  "TLS_CERT_FILE",
+  "TLS_KEY_FILE",
 ];
 
 export function registerServe(program: Command): void {
@@ -44,14 +49,8 @@ export function registerServe(program: Command): void {
 }
 
 async function serve(config: Config, logger: Logger, host: string | undefined): Promise<void> {
-  const metrics = createServerMetrics();
-  const runtime = createCoreRuntime({ config, logger, decorateLock: (lock) => meteredSlotLock(lock, metrics.slotLocks) });
+  const { runtime, server, url } = await startApi({ config, logger, host });
   try {
-    registerPoolGauges(metrics.registry, runtime.pool);
-    const probes = dependencyProbes({ pingDatabase: () => ping(runtime.pool), lock: runtime.lock });
-    await requireCurrentSchema(runtime.pool, probes, logger);
-    const server = await startSchedServer({ core: runtime.core, probes, metrics, logger, port: config.httpPort, host });
-    const url = `http://${urlHost(host)}:${server.port}`;
     logger.info({ url, port: server.port }, `sched serving on ${url}`);
     const signal = await nextStopSignal();
     logger.info({ signal, drain_ms: config.shutdownTimeoutMs }, "shutting down: finishing requests under way");
@@ -59,6 +58,44 @@ async function serve(config: Config, logger: Logger, host: string | undefined): 
     logger.info({}, "stopped");
   } finally {
     await runtime.close();
+  }
+}
+
+export interface ApiOptions {
+  config: Config;
+  logger: Logger;
+  host: string | undefined;
+  /** Replaces the Redis lock, for `sched dev` without Redis. */
+  lock?: SlotLock;
+  poolSize?: number;
+}
+
+export interface RunningApi {
+  runtime: CoreRuntime;
+  server: RunningServer;
+  url: string;
+}
+
+/** The core on its adapters, served on one port: what `serve` runs, and `dev` too. */
+export async function startApi({ config, logger, host, lock, poolSize }: ApiOptions): Promise<RunningApi> {
+  const metrics = createServerMetrics();
+  const runtime = createCoreRuntime({
+    config,
+    logger,
+    lock,
+    poolSize,
+    decorateLock: (slotLock) => meteredSlotLock(slotLock, metrics.slotLocks),
+  });
+  try {
+    registerPoolGauges(metrics.registry, runtime.pool);
+    const probes = dependencyProbes({ pingDatabase: () => ping(runtime.pool), lock: runtime.lock });
+    await requireCurrentSchema(runtime.pool, probes, logger);
+    const tls = config.tls && readTlsFiles(config.tls);
+    const server = await startSchedServer({ core: runtime.core, probes, metrics, logger, port: config.httpPort, host, tls });
+    return { runtime, server, url: `${tls ? "https" : "http"}://${urlHost(host)}:${server.port}` };
+  } catch (error) {
+    await runtime.close();
+    throw error;
   }
 }
 
@@ -75,6 +112,18 @@ async function requireCurrentSchema(database: SqlReader, probes: DependencyProbe
   }
 }
 
+function readTlsFiles({ certFile, keyFile }: TlsConfig): { cert: Buffer; key: Buffer } {
+  return { cert: readSetting("TLS_CERT_FILE", certFile), key: readSetting("TLS_KEY_FILE", keyFile) };
+}
+
+function readSetting(variable: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new CommandFailure(`${variable}: cannot read ${file} (${(error as { code?: string }).code ?? "unreadable"})`, 2);
+  }
+}
+
 function urlHost(host: string | undefined): string {
   if (host === undefined || host === "" || host === "0.0.0.0" || host === "::") return "localhost";
   return host.includes(":") ? `[${host}]` : host;
@@ -82,7 +131,7 @@ function urlHost(host: string | undefined): string {
 
 // The handlers go after the first signal, so that a second one ends the
 // process at once, as an operator pressing Ctrl-C twice expects.
-function nextStopSignal(): Promise<NodeJS.Signals> {
+export function nextStopSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {
       process.off("SIGINT", stop);

@@ -26,6 +26,8 @@ export interface SchedServerOptions {
   /** The largest request body any protocol accepts. */
   maxBodyBytes?: number;
   timeouts?: Partial<ServerTimeouts>;
+  /** PEM certificate and key; cleartext without them. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 const defaultMaxBodyBytes = 1024 * 1024;
@@ -65,6 +67,7 @@ export async function startSchedServer(options: SchedServerOptions): Promise<Run
     host: options.host,
     handler,
     timeouts: options.timeouts,
+    tls: options.tls,
     onError: (error) => logger.error({ err: error }, "the server's socket failed"),
   });
   return {

@@ -1,6 +1,7 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net, { type AddressInfo, type Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { ConnectionTracker } from "./connection-tracker.js";
 import type { NodeRequest, NodeResponse } from "./http-route.js";
 import { sniffProtocol } from "./sniff-protocol.js";
@@ -24,6 +25,8 @@ export interface ServerOptions {
   timeouts?: Partial<ServerTimeouts>;
   /** Failures of the listening socket once it listens (running out of file descriptors, say). */
   onError: (error: Error) => void;
+  /** PEM certificate and key: HTTPS, with HTTP/2 or HTTP/1.1 chosen by ALPN. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 export interface RunningServer {
@@ -44,34 +47,44 @@ const defaultTimeouts: ServerTimeouts = {
 };
 
 /**
- * HTTP/1.1 and cleartext HTTP/2 on one port. Node's HTTP/2 server answers
- * HTTP/1.1 only through TLS (ALPN), so a plain TCP server reads each
- * connection's first bytes and hands the socket to the server that speaks
- * its protocol.
+ * HTTP/1.1 and HTTP/2 on one port. With TLS, ALPN picks the protocol. In
+ * cleartext, Node's HTTP/2 server answers HTTP/1.1 only through ALPN, so a
+ * plain TCP server reads each connection's first bytes and hands the socket
+ * to the server that speaks its protocol.
  */
-export async function startServer({ port, host, handler, timeouts, onError }: ServerOptions): Promise<RunningServer> {
+export async function startServer({ port, host, handler, timeouts, onError, tls }: ServerOptions): Promise<RunningServer> {
   const limits = { ...defaultTimeouts, ...timeouts };
   // Told "Connection: close" while draining, a keep-alive client stops
   // reusing the socket instead of racing its close with a request it cannot
   // know was lost. Answers under way when the drain begins are told too.
   let draining = false;
   const unanswered = new Set<http.ServerResponse>();
+  const answerHttp1 = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    if (draining) res.shouldKeepAlive = false;
+    unanswered.add(res);
+    res.once("close", () => unanswered.delete(res));
+    handler(req, res);
+  };
   const http1Server = http.createServer(
     { headersTimeout: limits.headersMs, requestTimeout: limits.requestMs, connectionsCheckingInterval: 1_000 },
-    (req, res) => {
-      if (draining) res.shouldKeepAlive = false;
-      unanswered.add(res);
-      res.once("close", () => unanswered.delete(res));
-      handler(req, res);
-    },
+    answerHttp1,
   );
-  const http2Server = http2.createServer({ settings: { maxConcurrentStreams: 1_000 } }, handler);
-  http2Server.setTimeout(limits.http2IdleMs);
-
   const connections = new ConnectionTracker();
   const undecided = new Set<Socket>();
+  const settings = { maxConcurrentStreams: 1_000 };
+  const http2Server = tls
+    ? http2.createSecureServer({ ...tls, allowHTTP1: true, settings }, (req, res) => {
+        // With allowHTTP1, an HTTP/1.1 connection's request and response are
+        // Node's http ones, not the HTTP/2 compatibility objects.
+        if (req.httpVersionMajor === 1) answerHttp1(req as never, res as never);
+        else handler(req, res);
+      })
+    : http2.createServer({ settings }, handler);
+  http2Server.setTimeout(limits.http2IdleMs);
   http2Server.on("session", (session) => connections.addSession(session));
-  const listener = net.createServer({ noDelay: true }, (socket) => {
+  if (tls) http2Server.on("secureConnection", (socket: TLSSocket) => connections.addSocket(socket));
+
+  const listener = tls ? http2Server : net.createServer({ noDelay: true }, (socket) => {
     connections.addSocket(socket);
     undecided.add(socket);
     socket.once("close", () => undecided.delete(socket));
@@ -90,7 +103,7 @@ export async function startServer({ port, host, handler, timeouts, onError }: Se
   // The HTTP/1 server never listens itself, but it starts tracking
   // connections (and so enforcing headersTimeout and requestTimeout) only on
   // its "listening" event.
-  listener.once("listening", () => http1Server.emit("listening"));
+  if (!tls) listener.once("listening", () => http1Server.emit("listening"));
   await new Promise<void>((resolve, reject) => {
     listener.once("error", reject);
     listener.listen(port, host, () => {

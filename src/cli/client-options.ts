@@ -1,0 +1,67 @@
+import { InvalidArgumentError, Option, type Command, type CommanderError } from "commander";
+import { createSchedClient, type SchedClient, type SchedProtocol } from "../client/index.js";
+import { loadConfig } from "../config/config.js";
+import { ServerCallError } from "./server-call-error.js";
+
+/** The options every client command has. */
+export interface ClientOptions {
+  url?: string;
+  protocol: SchedProtocol;
+  json?: boolean;
+}
+
+export interface Server {
+  url: string;
+  /** Runs one call; a failure leaves as a ServerCallError naming the server. */
+  call<T>(request: (client: SchedClient) => Promise<T>): Promise<T>;
+}
+
+const protocols: SchedProtocol[] = ["grpc", "connect", "grpc-web"];
+// A server that accepts the connection but never answers must not hang the terminal.
+const callTimeoutMs = 30_000;
+
+/** Adds --url, --protocol and --json, and makes every usage mistake exit 2. */
+export function addClientOptions(command: Command): Command {
+  return exitTwoOnUsageError(command)
+    .addOption(
+      new Option("--url <url>", "the server (default: http://localhost:$HTTP_PORT)")
+        .argParser(parseServerUrl),
+    )
+    .addOption(new Option("--protocol <protocol>", "how to call it").choices(protocols).default("grpc"))
+    .option("--json", "print the JSON the REST API answers, for scripts");
+}
+
+/**
+ * Usage mistakes (a missing option, a malformed value, an unknown command)
+ * exit 2 after commander's message, as configuration mistakes do; exit 1
+ * means the call itself failed. Help exits 0.
+ */
+export function exitTwoOnUsageError(command: Command): Command {
+  return command.exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : 2));
+}
+
+export function connect(options: ClientOptions): Server {
+  const url = options.url ?? `http://localhost:${loadConfig().httpPort}`;
+  const client = createSchedClient({ baseUrl: url, protocol: options.protocol, defaultTimeoutMs: callTimeoutMs });
+  return {
+    url,
+    async call(request) {
+      try {
+        return await request(client);
+      } catch (error) {
+        throw new ServerCallError(url, error);
+      }
+    },
+  };
+}
+
+function parseServerUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError("expected a URL such as http://localhost:8080");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new InvalidArgumentError("expected an http:// or https:// URL");
+  return value.replace(/\/+$/, "");
+}

@@ -1,0 +1,46 @@
+import type { Command } from "commander";
+import { flagsFromOptions, loadConfig, type ConfigVariable } from "../../config/config.js";
+import { addConfigOptions } from "../config-options.js";
+import { runDev } from "../dev/run-dev.js";
+
+const devVariables: ConfigVariable[] = [
+  "POSTGRES_DSN",
+  "REDIS_URL",
+  "REDIS_ADDR",
+  "REDIS_USERNAME",
+  "REDIS_PASSWORD",
+  "APP_ENV",
+  "HTTP_PORT",
+  "APPOINTMENT_TTL",
+  "LOCK_TTL",
+  "SHUTDOWN_TIMEOUT",
+  "WORKER_INTERVAL",
+];
+
+interface DevFlags {
+  dataDir: string;
+  reset?: boolean;
+  host: string;
+}
+
+export function registerDev(program: Command): void {
+  const command = program
+    .command("dev")
+    .description("run everything in one process for a first look, with nothing installed but Node")
+    .option("--data-dir <folder>", "where the embedded PostgreSQL keeps its data", ".sched-dev")
+    .option("--reset", "start from an empty embedded database")
+    .option("--host <address>", "the address to listen on", "127.0.0.1")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  npx sched dev\n  npx sched dev --data-dir /tmp/sched --http-port 9090 --reset\n\n" +
+        "Without POSTGRES_DSN it runs PostgreSQL in the process (PGlite) on --data-dir; without\n" +
+        "REDIS_URL or REDIS_ADDR it locks slots in the process. It migrates, seeds demo data into an\n" +
+        "empty database and runs the expiry worker. Single-instance only: never run two at once.",
+    );
+  addConfigOptions(command, devVariables);
+  command.action(async (options: DevFlags & Record<string, unknown>) => {
+    const configSource = { flags: flagsFromOptions(options) };
+    const config = loadConfig(configSource);
+    await runDev({ config, configSource, dataDir: options.dataDir, reset: options.reset === true, host: options.host });
+  });
+}

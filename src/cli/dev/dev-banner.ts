@@ -1,0 +1,46 @@
+import type { DemoBooking } from "./demo-data.js";
+
+export interface DevBannerFacts {
+  /** host:port as a person types it, e.g. localhost:8080. */
+  address: string;
+  /** Whether the database is PGlite, in the folder `dataLocation`. */
+  embedded: boolean;
+  dataLocation: string;
+  lockDescription: string;
+  booking: DemoBooking | undefined;
+  startupMs: number;
+}
+
+/** What `sched dev` prints once it serves: where, what it is, and a first booking to paste. */
+export function devBanner(facts: DevBannerFacts): string {
+  const url = `http://${facts.address}`;
+  const database = facts.embedded ? "an embedded PostgreSQL (PGlite)" : "the PostgreSQL of POSTGRES_DSN";
+  const lines = [
+    "",
+    `sched dev is serving on ${url} (REST, Connect, gRPC-Web and gRPC), ready in ${(facts.startupMs / 1000).toFixed(1)} s`,
+    "",
+    `  This is single-instance mode: one process with ${database}, ${facts.lockDescription}`,
+    "  and the expiry worker. Run one at a time, and not in production.",
+    facts.embedded
+      ? `  Data lives in ${facts.dataLocation} (start afresh with --reset).`
+      : `  Data lives in ${facts.dataLocation}.`,
+    "",
+    ...tryIt(facts.address, facts.booking),
+    "",
+    "  Ctrl-C stops it.",
+    "",
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+function tryIt(address: string, booking: DemoBooking | undefined): string[] {
+  if (booking === undefined) {
+    return ["  No open slot or no patient to book yet: create some with sched seed, or POST /slots and /patients."];
+  }
+  const body = JSON.stringify({ slot_id: booking.slotId, patient_id: booking.patientId });
+  return [
+    "  Book a slot:",
+    `    curl -XPOST ${address}/appointments -d '${body}'`,
+    `    npx sched book --slot ${booking.slotId} --patient ${booking.patientId} --url http://${address}`,
+  ];
+}

@@ -1,0 +1,35 @@
+import http from "node:http";
+import https from "node:https";
+import { CommandFailure } from "../command-failure.js";
+
+const failureWords: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  ETIMEDOUT: "timed out",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "host not found",
+  EHOSTUNREACH: "host unreachable",
+};
+
+/**
+ * Asks every server for /health/live before the run, so that a wrong URL is
+ * one clear line rather than a report of nothing but errors.
+ */
+export async function requireServers(urls: string[]): Promise<void> {
+  await Promise.all(urls.map(requireServer));
+}
+
+function requireServer(url: string): Promise<void> {
+  const transport = url.startsWith("https:") ? https : http;
+  return new Promise((resolve, reject) => {
+    const request = transport.get(`${url}/health/live`, { agent: false, timeout: 5_000 }, (response) => {
+      response.resume();
+      if (response.statusCode === 200) resolve();
+      else reject(new CommandFailure(`${url} is not a sched server: /health/live answered ${response.statusCode}`));
+    });
+    request.on("timeout", () => request.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })));
+    request.on("error", (error: NodeJS.ErrnoException) => {
+      reject(new CommandFailure(`cannot reach ${url}: ${failureWords[error.code ?? ""] ?? error.message}`));
+    });
+  });
+}

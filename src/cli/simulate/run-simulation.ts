@@ -1,0 +1,39 @@
+import type { SimulationIds } from "../../adapters/postgres/sql/load-simulation-ids.js";
+import { OperationStats, type Operation } from "./operation-stats.js";
+import { restTrafficClient } from "./rest-traffic-client.js";
+import { rpcTrafficClient } from "./rpc-traffic-client.js";
+import type { SimulationSettings } from "./simulate-settings.js";
+import { runWorker } from "./simulation-worker.js";
+import { simulationProgress } from "./simulation-progress.js";
+import type { TrafficClient } from "./traffic-client.js";
+
+export interface SimulationRun {
+  /** From the first call to the end of the last one. */
+  seconds: number;
+  stats: Record<Operation, OperationStats>;
+}
+
+/** Every worker loops until the duration is over; workers are dealt to the servers in turn. */
+export async function runSimulation(settings: SimulationSettings, ids: SimulationIds, stopped: AbortSignal): Promise<SimulationRun> {
+  const workersPerServer = Math.ceil(settings.workers / settings.urls.length);
+  const clients = settings.urls.map((url) => trafficClient(settings, url, workersPerServer));
+  const stats = { booking: new OperationStats(), confirm: new OperationStats(), read: new OperationStats() };
+  const progress = simulationProgress(settings.durationMs, stats);
+  const started = performance.now();
+  const stopAt = started + settings.durationMs;
+  try {
+    await Promise.all(
+      Array.from({ length: settings.workers }, (_, worker) =>
+        runWorker({ client: clients[worker % clients.length]!, ...ids, mix: settings.mix, stopAt, stopped, stats }),
+      ),
+    );
+  } finally {
+    progress.stop();
+    for (const client of clients) client.close();
+  }
+  return { seconds: (performance.now() - started) / 1000, stats };
+}
+
+function trafficClient(settings: SimulationSettings, url: string, connections: number): TrafficClient {
+  return settings.protocol === "rest" ? restTrafficClient(url, connections) : rpcTrafficClient(url, settings.protocol);
+}

@@ -1,0 +1,59 @@
+import type { Command } from "commander";
+import { CommandFailure } from "../command-failure.js";
+import { positiveDuration, positiveInteger, ratio } from "../flags/flag-values.js";
+import { trafficProtocols, type TrafficProtocol } from "./traffic-client.js";
+import { normalisedMix, type TrafficMix } from "./traffic-mix.js";
+
+export interface SimulationSettings {
+  urls: string[];
+  protocol: TrafficProtocol;
+  durationMs: number;
+  workers: number;
+  /** Normalised: the shares add up to 1. */
+  mix: TrafficMix;
+  patientLimit: number;
+  slotLimit: number;
+}
+
+export const defaultUrl = "http://localhost:8080";
+
+/** Reads the simulate command's options; a value's error names where it came from, flag or SIM_* variable. */
+export function simulationSettings(command: Command): SimulationSettings {
+  const options = command.opts<Record<string, string | string[] | undefined>>();
+  const nameOf = (key: string): string => {
+    const option = command.options.find((candidate) => candidate.attributeName() === key)!;
+    return command.getOptionValueSource(key) === "env" ? option.envVar! : option.long!;
+  };
+  const value = (key: string): [name: string, text: string] => [nameOf(key), String(options[key])];
+  return {
+    urls: baseUrls(nameOf("url"), options.url),
+    protocol: protocol(...value("protocol")),
+    durationMs: positiveDuration(...value("duration")),
+    workers: positiveInteger(...value("workers")),
+    mix: normalisedMix({
+      booking: ratio(...value("bookingRatio")),
+      confirm: ratio(...value("confirmRatio")),
+      read: ratio(...value("readRatio")),
+    }),
+    patientLimit: positiveInteger(...value("patientLimit")),
+    slotLimit: positiveInteger(...value("slotLimit")),
+  };
+}
+
+// Several servers may be given, by repeating --url or separating them with
+// commas (which is how SIM_API_BASE_URL carries more than one).
+function baseUrls(name: string, given: string | string[] | undefined): string[] {
+  const urls = (Array.isArray(given) ? given : [given ?? defaultUrl]).flatMap((text) => text.split(",")).map((text) => text.trim());
+  for (const url of urls) {
+    if (!/^https?:\/\/[^/]/i.test(url) || !URL.canParse(url)) {
+      throw new CommandFailure(`${name}: ${JSON.stringify(url)} is not an http:// or https:// URL`, 2);
+    }
+  }
+  return urls.map((url) => url.replace(/\/+$/, ""));
+}
+
+function protocol(name: string, text: string): TrafficProtocol {
+  const known = trafficProtocols.find((candidate) => candidate === text);
+  if (known === undefined) throw new CommandFailure(`${name}: ${JSON.stringify(text)} is not one of ${trafficProtocols.join(", ")}`, 2);
+  return known;
+}

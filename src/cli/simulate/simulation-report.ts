@@ -1,0 +1,42 @@
+import type { InvariantAudit } from "../../adapters/postgres/sql/audit-invariants.js";
+import type { SimulationIds } from "../../adapters/postgres/sql/load-simulation-ids.js";
+import { invariantVerdict } from "./invariant-verdict.js";
+import { OperationStats, operations, type Operation, type OperationReport } from "./operation-stats.js";
+import type { TrafficMix } from "./traffic-mix.js";
+import type { SimulationRun } from "./run-simulation.js";
+import type { SimulationSettings } from "./simulate-settings.js";
+
+/** What `sched simulate --json` writes. */
+export interface SimulationReport {
+  settings: SimulationSettings & { patientsLoaded: number; slotsLoaded: number };
+  seconds: number;
+  operations: Record<Operation | "all", OperationReport>;
+  audit: InvariantAudit;
+  invariantsHold: boolean;
+  verdict: string;
+}
+
+export function simulationReport(
+  settings: SimulationSettings,
+  ids: SimulationIds,
+  run: SimulationRun,
+  audit: InvariantAudit,
+): SimulationReport {
+  const perOperation = Object.fromEntries(
+    operations.map((operation) => [operation, OperationStats.report([run.stats[operation]], run.seconds)]),
+  ) as Record<Operation, OperationReport>;
+  const { hold, verdict } = invariantVerdict(audit);
+  return {
+    settings: { ...settings, mix: roundedMix(settings.mix), patientsLoaded: ids.patientIds.length, slotsLoaded: ids.slotIds.length },
+    seconds: Math.round(run.seconds * 1000) / 1000,
+    operations: { ...perOperation, all: OperationStats.report(Object.values(run.stats), run.seconds) },
+    audit,
+    invariantsHold: hold,
+    verdict,
+  };
+}
+
+function roundedMix(mix: TrafficMix): TrafficMix {
+  const share = (value: number): number => Math.round(value * 1e6) / 1e6;
+  return { booking: share(mix.booking), confirm: share(mix.confirm), read: share(mix.read) };
+}

@@ -1,0 +1,174 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { InProcessSlotLock } from "../src/adapters/memory/in-process-slot-lock.js";
+import { devSlotLock } from "../src/cli/dev/dev-slot-lock.js";
+import { loadConfig, type LoadConfigOptions } from "../src/config/config.js";
+
+const bin = fileURLToPath(new URL("../bin/sched.js", import.meta.url));
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** `sched dev` as a user starts it, once its banner is out. */
+interface DevProcess {
+  url: string;
+  slotId: string;
+  patientId: string;
+  banner: string;
+  exited: Promise<Exit>;
+  stop(): Promise<Exit>;
+}
+
+let home: string;
+const children: ChildProcess[] = [];
+
+beforeAll(() => {
+  // Also the working directory, so that no .env reaches the process.
+  home = mkdtempSync(join(tmpdir(), "sched-dev-test-"));
+});
+
+afterAll(() => {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, "SIGKILL");
+  }
+  rmSync(home, { recursive: true, force: true });
+});
+
+function spawnDev(args: string[]): { child: ChildProcess; exited: Promise<Exit>; output: () => string } {
+  // No POSTGRES_DSN and no REDIS_URL: the first look with nothing installed.
+  const child = spawn(process.execPath, [bin, "dev", "--http-port", "0", ...args], {
+    cwd: home,
+    env: { PATH: process.env.PATH ?? "", HOME: home },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<Exit>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  return { child, exited, output: () => output };
+}
+
+function startDev(args: string[]): Promise<DevProcess> {
+  const { child, exited, output } = spawnDev(args);
+  return new Promise((resolve, reject) => {
+    const onData = (): void => {
+      const port = /serving on http:\/\/localhost:(\d+)/.exec(output())?.[1];
+      const example = /curl -XPOST localhost:\d+\/appointments -d '(.+)'/.exec(output())?.[1];
+      if (port === undefined || example === undefined) return;
+      child.stdout!.off("data", onData);
+      const ids = JSON.parse(example) as { slot_id: string; patient_id: string };
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        slotId: ids.slot_id,
+        patientId: ids.patient_id,
+        banner: output(),
+        exited,
+        stop: () => {
+          child.kill("SIGTERM");
+          return exited;
+        },
+      });
+    };
+    child.stdout!.on("data", onData);
+    void exited.then((exit) => reject(new Error(`sched dev exited (${exit.code ?? exit.signal}) before serving:\n${output()}`)));
+  });
+}
+
+async function call(method: string, url: string, body?: unknown): Promise<{ status: number; json: Record<string, any> }> {
+  const response = await fetch(url, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: response.status, json: (await response.json()) as Record<string, any> };
+}
+
+describe("sched dev", () => {
+  let dataDir: string;
+  let appointmentId: string;
+  let bookedSlotId: string;
+
+  beforeAll(() => {
+    dataDir = join(home, "data");
+  });
+
+  it("books the banner's example over REST with neither PostgreSQL nor Redis configured, then stops with 0", async () => {
+    const dev = await startDev(["--data-dir", dataDir]);
+    expect(dev.banner).toContain("single-instance");
+    expect(dev.banner).toContain(`Data lives in ${dataDir}`);
+    expect(dev.banner).toContain(`npx sched book --slot ${dev.slotId} --patient ${dev.patientId} --url http://localhost:`);
+
+    const created = await call("POST", `${dev.url}/appointments`, { slot_id: dev.slotId, patient_id: dev.patientId });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ slot_id: dev.slotId, patient_id: dev.patientId, status: "pending" });
+    appointmentId = created.json.id as string;
+    bookedSlotId = dev.slotId;
+
+    const confirmed = await call("POST", `${dev.url}/appointments/${appointmentId}/confirm`);
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.json).toMatchObject({ status: "confirmed", expires_at: null });
+
+    const read = await call("GET", `${dev.url}/appointments/${appointmentId}`);
+    expect(read.status).toBe(200);
+    expect(read.json).toMatchObject({ id: appointmentId, status: "confirmed", slot: { id: dev.slotId }, patient: { id: dev.patientId } });
+    expect(read.json.clinician.name).toEqual(expect.any(String));
+
+    // The in-process lock stands in for Redis, so nothing is degraded.
+    const ready = await call("GET", `${dev.url}/health/ready`);
+    expect(ready).toMatchObject({ status: 200, json: { status: "ok" } });
+
+    expect(await dev.stop()).toEqual({ code: 0, signal: null });
+  });
+
+  it("refuses a second sched dev on a folder in use, and keeps the data for the next start", async () => {
+    const dev = await startDev(["--data-dir", dataDir]);
+    const second = spawnDev(["--data-dir", dataDir]);
+    expect(await second.exited).toEqual({ code: 1, signal: null });
+    expect(second.output()).toMatch(/another sched dev \(pid \d+\) is using/);
+
+    const read = await call("GET", `${dev.url}/appointments/${appointmentId}`);
+    expect(read).toMatchObject({ status: 200, json: { status: "confirmed" } });
+    // Not seeded twice, and the example offers a slot that is still free.
+    expect((await call("GET", `${dev.url}/clinicians`)).json.total).toBe(4);
+    expect(dev.slotId).not.toBe(bookedSlotId);
+
+    expect(await dev.stop()).toEqual({ code: 0, signal: null });
+  });
+
+  it("starts from an empty database with --reset", async () => {
+    const dev = await startDev(["--data-dir", dataDir, "--reset"]);
+    const read = await call("GET", `${dev.url}/appointments/${appointmentId}`);
+    expect(read).toMatchObject({ status: 404, json: { error: "appointment_not_found" } });
+    expect(await dev.stop()).toEqual({ code: 0, signal: null });
+  });
+});
+
+describe("the slot lock of sched dev", () => {
+  function lockFor(source: LoadConfigOptions) {
+    return devSlotLock(loadConfig(source), source);
+  }
+
+  it("is in-process when no Redis is configured, even though the loader has a default address", () => {
+    const chosen = lockFor({ env: {}, cwd: home });
+    expect(chosen.lock).toBeInstanceOf(InProcessSlotLock);
+    expect(chosen.description).toContain("in-process");
+  });
+
+  it("is Redis when REDIS_URL or REDIS_ADDR is set by a flag, the environment or .env, without echoing a password", () => {
+    const withDotEnv = mkdtempSync(join(home, "dotenv-"));
+    writeFileSync(join(withDotEnv, ".env"), "REDIS_ADDR=10.0.0.9:6380\n");
+    const sources: Array<[LoadConfigOptions, string]> = [
+      [{ env: {}, cwd: home, flags: { REDIS_URL: "redis://10.0.0.7:6379" } }, "10.0.0.7:6379"],
+      [{ env: { REDIS_URL: "redis://:secret@10.0.0.8:6379" }, cwd: home }, "10.0.0.8:6379"],
+      [{ env: {}, cwd: withDotEnv }, "10.0.0.9:6380"],
+    ];
+    for (const [source, host] of sources) {
+      const chosen = lockFor(source);
+      expect(chosen.lock).toBeUndefined();
+      expect(chosen.description).toBe(`the Redis slot lock at ${host}`);
+    }
+  });
+});
