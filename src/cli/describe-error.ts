@@ -2,16 +2,8 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { errorReason } from "../client/index.js";
 import { ConfigError } from "../config/config-error.js";
 import { CommandFailure } from "./command-failure.js";
+import { networkErrorWords } from "./network-error-words.js";
 import { ServerCallError } from "./server-call-error.js";
-
-const networkErrorWords: Record<string, string> = {
-  ECONNREFUSED: "connection refused",
-  ECONNRESET: "connection reset",
-  ETIMEDOUT: "timed out",
-  ENOTFOUND: "host not found",
-  EAI_AGAIN: "host not found",
-  EHOSTUNREACH: "host unreachable",
-};
 
 export interface DescribedError {
   message: string;

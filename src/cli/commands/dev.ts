@@ -2,20 +2,9 @@ import type { Command } from "commander";
 import { flagsFromOptions, loadConfig, type ConfigVariable } from "../../config/config.js";
 import { addConfigOptions } from "../config-options.js";
 import { runDev } from "../dev/run-dev.js";
+import { servingVariables } from "./serve.js";
 
-const devVariables: ConfigVariable[] = [
-  "POSTGRES_DSN",
-  "REDIS_URL",
-  "REDIS_ADDR",
-  "REDIS_USERNAME",
-  "REDIS_PASSWORD",
-  "APP_ENV",
-  "HTTP_PORT",
-  "APPOINTMENT_TTL",
-  "LOCK_TTL",
-  "SHUTDOWN_TIMEOUT",
-  "WORKER_INTERVAL",
-];
+const devVariables: ConfigVariable[] = [...servingVariables, "WORKER_INTERVAL"];
 
 interface DevFlags {
   dataDir: string;

@@ -15,7 +15,7 @@ import { createCliLogger } from "../cli-logger.js";
 import { CommandFailure } from "../command-failure.js";
 import { addConfigOptions } from "../config-options.js";
 
-const servingVariables: ConfigVariable[] = [
+export const servingVariables: ConfigVariable[] = [
   "POSTGRES_DSN",
   "REDIS_URL",
   "REDIS_ADDR",

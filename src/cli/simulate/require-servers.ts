@@ -1,15 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import { CommandFailure } from "../command-failure.js";
-
-const failureWords: Record<string, string> = {
-  ECONNREFUSED: "connection refused",
-  ECONNRESET: "connection reset",
-  ETIMEDOUT: "timed out",
-  ENOTFOUND: "host not found",
-  EAI_AGAIN: "host not found",
-  EHOSTUNREACH: "host unreachable",
-};
+import { networkErrorWords } from "../network-error-words.js";
 
 /**
  * Asks every server for /health/live before the run, so that a wrong URL is
@@ -29,7 +21,7 @@ function requireServer(url: string): Promise<void> {
     });
     request.on("timeout", () => request.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })));
     request.on("error", (error: NodeJS.ErrnoException) => {
-      reject(new CommandFailure(`cannot reach ${url}: ${failureWords[error.code ?? ""] ?? error.message}`));
+      reject(new CommandFailure(`cannot reach ${url}: ${networkErrorWords[error.code ?? ""] ?? error.message}`));
     });
   });
 }
