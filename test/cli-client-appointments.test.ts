@@ -2,10 +2,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrate } from "../src/adapters/postgres/migrate.js";
-import { createTestDatabase, type TestDatabase } from "./support/database.js";
 import { runCli, type CliResult } from "./support/run-cli.js";
-import { startServerProcess, type ServerProcess } from "./support/server-process.js";
+import type { ServerProcess } from "./support/server-process.js";
+import { startServedDatabase, type ServedDatabase } from "./support/served-database.js";
 
 // sched book, confirm, cancel, get and list, run as an operator would: the
 // compiled binary against a real `sched serve` with its own database.
@@ -15,24 +14,18 @@ const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const missingId = "00000000-0000-4000-8000-000000000000";
 const emptyDir = mkdtempSync(join(tmpdir(), "sched-cli-client-"));
 
-let database: TestDatabase;
 let server: ServerProcess;
+let served: ServedDatabase | undefined;
 let clinicianId: string;
 
 beforeAll(async () => {
-  database = await createTestDatabase("cli_client_appointments");
-  await migrate(database.dsn);
-  server = await startServerProcess({ POSTGRES_DSN: database.dsn });
+  served = await startServedDatabase("cli_client_appointments");
+  server = served.server;
   clinicianId = (await json<{ id: string }>(["clinicians", "create", "--name", "Dr Table", "--specialty", "cardiology"])).id;
 });
 
 afterAll(async () => {
-  // A server that died under the tests says why, instead of leaving only "cannot reach" failures.
-  const early = server && (await Promise.race([server.exited, undefined]));
-  if (server && early === undefined) process.kill(server.pid, "SIGKILL");
-  await server?.exited;
-  await database?.drop();
-  if (early) throw new Error(`sched serve exited during the tests (${early.code ?? early.signal}): ${server.stderr()}${JSON.stringify(server.logLines().slice(-5))}`);
+  await served?.close();
 });
 
 function sched(args: string[], protocol = "grpc"): Promise<CliResult> {

@@ -2,10 +2,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrate } from "../src/adapters/postgres/migrate.js";
-import { createTestDatabase, type TestDatabase } from "./support/database.js";
 import { runCli, type CliResult } from "./support/run-cli.js";
-import { startServerProcess, type ServerProcess } from "./support/server-process.js";
+import type { ServerProcess } from "./support/server-process.js";
+import { startServedDatabase, type ServedDatabase } from "./support/served-database.js";
 
 // sched patients, clinicians and slots against a real `sched serve`.
 
@@ -13,22 +12,16 @@ const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const missingId = "00000000-0000-4000-8000-000000000000";
 const emptyDir = mkdtempSync(join(tmpdir(), "sched-cli-client-"));
 
-let database: TestDatabase;
 let server: ServerProcess;
+let served: ServedDatabase | undefined;
 
 beforeAll(async () => {
-  database = await createTestDatabase("cli_client_directory");
-  await migrate(database.dsn);
-  server = await startServerProcess({ POSTGRES_DSN: database.dsn });
+  served = await startServedDatabase("cli_client_directory");
+  server = served.server;
 });
 
 afterAll(async () => {
-  // A server that died under the tests says why, instead of leaving only "cannot reach" failures.
-  const early = server && (await Promise.race([server.exited, undefined]));
-  if (server && early === undefined) process.kill(server.pid, "SIGKILL");
-  await server?.exited;
-  await database?.drop();
-  if (early) throw new Error(`sched serve exited during the tests (${early.code ?? early.signal}): ${server.stderr()}${JSON.stringify(server.logLines().slice(-5))}`);
+  await served?.close();
 });
 
 function sched(args: string[], protocol: string): Promise<CliResult> {

@@ -2,30 +2,26 @@ import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../gen/health/v1/health_pb.js";
 import { DirectoryService } from "../gen/sched/v1/directory_service_pb.js";
-import { migrate } from "../src/adapters/postgres/migrate.js";
-import { createTestDatabase, type TestDatabase } from "./support/database.js";
 import { grpcClient, grpcFirstStreamed, grpcUnary } from "./support/grpc-client.js";
 import { connectJson, http1Request, http2Request } from "./support/http-clients.js";
-import { startServerProcess, type ServerProcess } from "./support/server-process.js";
+import type { ServerProcess } from "./support/server-process.js";
+import { startServedDatabase, type ServedDatabase } from "./support/served-database.js";
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-let database: TestDatabase;
 let server: ServerProcess;
+let served: ServedDatabase | undefined;
 let client: grpc.Client;
 
 beforeAll(async () => {
-  database = await createTestDatabase("server_observability");
-  await migrate(database.dsn);
-  server = await startServerProcess({ POSTGRES_DSN: database.dsn });
+  served = await startServedDatabase("server_observability");
+  server = served.server;
   client = grpcClient(server.port);
 });
 
 afterAll(async () => {
   client?.close();
-  if (server) process.kill(server.pid, "SIGKILL");
-  await server?.exited;
-  await database?.drop();
+  await served?.close();
 });
 
 async function call(procedure: string, message: unknown): Promise<Record<string, any>> {

@@ -4,31 +4,27 @@ import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorInfoSchema } from "../gen/google/rpc/error_details_pb.js";
 import { DirectoryService } from "../gen/sched/v1/directory_service_pb.js";
-import { migrate } from "../src/adapters/postgres/migrate.js";
-import { createTestDatabase, type TestDatabase } from "./support/database.js";
 import { errorInfoReasons, grpcClient, grpcUnary } from "./support/grpc-client.js";
 import { connectJson, http1Request, http2Request } from "./support/http-clients.js";
-import { startServerProcess, type ServerProcess } from "./support/server-process.js";
+import type { ServerProcess } from "./support/server-process.js";
+import { startServedDatabase, type ServedDatabase } from "./support/served-database.js";
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const missingId = "00000000-0000-4000-8000-000000000000";
 
-let database: TestDatabase;
 let server: ServerProcess;
+let served: ServedDatabase | undefined;
 let client: grpc.Client;
 
 beforeAll(async () => {
-  database = await createTestDatabase("server_protocols");
-  await migrate(database.dsn);
-  server = await startServerProcess({ POSTGRES_DSN: database.dsn });
+  served = await startServedDatabase("server_protocols");
+  server = served.server;
   client = grpcClient(server.port);
 });
 
 afterAll(async () => {
   client?.close();
-  if (server) process.kill(server.pid, "SIGKILL");
-  await server?.exited;
-  await database?.drop();
+  await served?.close();
 });
 
 const overBoth = [

@@ -4,27 +4,23 @@ import { FileDescriptorProtoSchema, type FileDescriptorProto } from "@bufbuild/p
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorInfoSchema } from "../gen/google/rpc/error_details_pb.js";
 import type { ServerReflectionResponse } from "../gen/grpc/reflection/v1/reflection_pb.js";
-import { migrate } from "../src/adapters/postgres/migrate.js";
 import { bufCurl } from "./support/buf-curl.js";
-import { createTestDatabase, type TestDatabase } from "./support/database.js";
 import { askReflection } from "./support/reflection-client.js";
-import { startServerProcess, type ServerProcess } from "./support/server-process.js";
+import type { ServerProcess } from "./support/server-process.js";
+import { startServedDatabase, type ServedDatabase } from "./support/served-database.js";
 
 const notFound = 5;
 
-let database: TestDatabase;
 let server: ServerProcess;
+let served: ServedDatabase | undefined;
 
 beforeAll(async () => {
-  database = await createTestDatabase("server_reflection");
-  await migrate(database.dsn);
-  server = await startServerProcess({ POSTGRES_DSN: database.dsn });
+  served = await startServedDatabase("server_reflection");
+  server = served.server;
 });
 
 afterAll(async () => {
-  if (server) process.kill(server.pid, "SIGKILL");
-  await server?.exited;
-  await database?.drop();
+  await served?.close();
 });
 
 function fileNames(answer: ServerReflectionResponse | undefined): string[] {
