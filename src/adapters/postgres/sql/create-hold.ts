@@ -21,8 +21,10 @@ import { appointmentColumns, toAppointment, type AppointmentRow } from "../rows/
  *    fresh snapshot: when a concurrent booking of the same slot committed
  *    after this statement's snapshot, the trigger refuses with an error,
  *    which the store translates into the same slot_already_booked.
+ *
+ * Exported for the benchmark, whose pgbench baseline runs this very text.
  */
-const text = `
+export const createHoldStatement = `
 WITH lapsed AS (
   UPDATE appointments
      SET status = 'expired', expires_at = NULL, updated_at = now()
@@ -72,7 +74,7 @@ export async function createHold(
 ): Promise<Appointment> {
   const { rows } = await db.query<HoldRow>({
     name: "create_hold",
-    text,
+    text: createHoldStatement,
     values: [hold.slotId, hold.patientId, Math.round(hold.ttlMs)],
   });
   const row = rows[0]!;

@@ -1,0 +1,23 @@
+import { createHoldStatement } from "../../src/adapters/postgres/sql/create-hold.js";
+
+/**
+ * The booking statement as a pgbench script. The uuids are looked up from
+ * numbered mapping tables in a CTE prepended to the statement ($1 and $2
+ * become scalar subqueries over it; $3 becomes the hold TTL in ms), so the
+ * lookup is part of the measured cost.
+ */
+export function pgbenchScript(slotTable: string, slotCount: number, patientCount: number, ttlMs: number): string {
+  const statement = createHoldStatement;
+  if (!/^\s*WITH lapsed AS \(/.test(statement)) throw new Error("the booking statement no longer starts with `WITH lapsed AS (`");
+  if (/;/.test(statement)) throw new Error("the booking statement contains a semicolon; pgbench would split it");
+  const body = statement
+    .trim()
+    .replace(/\$1(?!\d)/g, "(SELECT slot_id FROM bench_ids)")
+    .replace(/\$2(?!\d)/g, "(SELECT patient_id FROM bench_ids)")
+    .replace(/\$3(?!\d)/g, String(ttlMs))
+    .replace(
+      /^WITH lapsed AS \(/,
+      `WITH bench_ids AS MATERIALIZED (\n  SELECT s.id AS slot_id, p.id AS patient_id\n    FROM ${slotTable} s, bench_patients p\n   WHERE s.n = :sn AND p.n = :pn\n), lapsed AS (`,
+    );
+  return `\\set sn random(1, ${slotCount})\n\\set pn random(1, ${patientCount})\n${body};\n`;
+}
