@@ -1,12 +1,15 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import pg from "pg";
+import { admin, dsnFor } from "./bench-database.js";
+import { parseArgs } from "./bench-options.js";
+import { live, repoRoot, runSched, startServer, stopChild } from "./bench-processes.js";
+import { table, type Row } from "./bench-row.js";
 import { pgbenchScript } from "./booking-sql.js";
-import { grpcClients, percentile, restClients, runCell, type Clients } from "./load.js";
+import { pgbenchCell } from "./pgbench-cell.js";
+import { serverCell } from "./server-cell.js";
 
 /*
  * npm run bench [-- --seconds 10 --clients 1,16,50 --out bench-results.json]
@@ -16,235 +19,11 @@ import { grpcClients, percentile, restClients, runCell, type Clients } from "./l
  * the project's own booking statement as the baseline.
  */
 
-const adminDsn = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const ttlMs = 600_000; // APPOINTMENT_TTL's default, 10m
 const hotSlotCount = 50;
 // 100 clinicians × 10 weeks × 5 days × (08:00–18:00 / 15 min = 40) = 200 000 slots.
 const seedArgs = ["--clinicians", "100", "--patients", "4000", "--weeks", "10", "--slot-minutes", "15", "--day-start", "08:00", "--day-end", "18:00"];
 const serverProcesses = 1; // 2 cores: one for `sched serve`, the other for the generator (and PostgreSQL shares both)
-
-interface Options {
-  seconds: number;
-  clients: number[];
-  out: string;
-}
-
-function parseArgs(argv: string[]): Options {
-  const options: Options = { seconds: 10, clients: [1, 16, 50], out: "bench-results.json" };
-  for (let i = 0; i < argv.length; i += 1) {
-    const flag = argv[i];
-    const value = argv[i + 1];
-    if (value === undefined) throw new Error(`${flag} needs a value`);
-    if (flag === "--seconds") options.seconds = Number(value);
-    else if (flag === "--clients") options.clients = value.split(",").map(Number);
-    else if (flag === "--out") options.out = value;
-    else throw new Error(`unknown option ${flag} (known: --seconds, --clients, --out)`);
-    i += 1;
-  }
-  if (!(options.seconds > 0) || options.clients.some((c) => !Number.isInteger(c) || c < 1)) throw new Error("--seconds must be > 0 and --clients positive integers");
-  return options;
-}
-
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "bin/sched.js"))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error("cannot find the repository root (bin/sched.js)");
-    dir = up;
-  }
-  return dir;
-}
-
-function dsnFor(database: string): string {
-  const url = new URL(adminDsn);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminDsn });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-function runSched(root: string, args: string[], dsn: string): string {
-  const result = spawnSync(process.execPath, [join(root, "bin/sched.js"), ...args], {
-    cwd: tmpdir(),
-    env: { PATH: process.env.PATH ?? "", POSTGRES_DSN: dsn },
-    encoding: "utf8",
-  });
-  if (result.status !== 0) throw new Error(`sched ${args.join(" ")} failed (${result.status}): ${result.stderr}`);
-  return result.stdout;
-}
-
-interface Server {
-  pid: number;
-  port: number;
-  child: ChildProcess;
-}
-
-async function startServer(root: string, dsn: string, logPath: string): Promise<Server> {
-  const log = openSync(logPath, "w");
-  const child = spawn(process.execPath, [join(root, "bin/sched.js"), "serve", "--host", "127.0.0.1"], {
-    cwd: tmpdir(),
-    env: { PATH: process.env.PATH ?? "", APP_ENV: "prod", HTTP_PORT: "0", POSTGRES_DSN: dsn, REDIS_ADDR: process.env.BENCH_REDIS_ADDR ?? "127.0.0.1:6379" },
-    stdio: ["ignore", log, log],
-  });
-  live.add(child);
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`sched serve exited (${child.exitCode}): ${readFileSync(logPath, "utf8")}`);
-    for (const line of readFileSync(logPath, "utf8").split("\n")) {
-      if (!line.startsWith("{")) continue;
-      const parsed = JSON.parse(line) as { port?: unknown; url?: unknown };
-      if (typeof parsed.port === "number" && typeof parsed.url === "string") return { pid: child.pid!, port: parsed.port, child };
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("sched serve did not start serving within 20 s");
-}
-
-const live = new Set<ChildProcess>();
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return void live.delete(child);
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(timer);
-  live.delete(child);
-}
-
-function rssMb(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return match ? Number(match[1]) / 1024 : Number.NaN;
-}
-
-interface Row {
-  protocol: string;
-  shape: "spread" | "hot";
-  clients: number;
-  attemptsPerSecond: number;
-  bookedPerSecond: number | null;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  attempts: number;
-  booked: number | null;
-  conflicts: number | null;
-  errors: number;
-  reasons?: Record<string, number>;
-  serverRssMb?: { max: number; end: number };
-  abortedClients?: number;
-  ratioToBaseline: number | null;
-}
-
-async function serverCell(
-  protocol: "rest" | "grpc",
-  shape: "spread" | "hot",
-  clients: number,
-  server: Server,
-  slots: string[],
-  patients: string[],
-  seconds: number,
-): Promise<Row> {
-  const pool: Clients = protocol === "rest" ? restClients(server.port, clients) : grpcClients(server.port, clients);
-  let rssMax = rssMb(server.pid);
-  const sampler = setInterval(() => (rssMax = Math.max(rssMax, rssMb(server.pid))), 200);
-  try {
-    const result = await runCell(pool, slots, patients, seconds);
-    const sorted = Float64Array.from(result.latenciesMs).sort();
-    const list = Array.from(sorted);
-    return {
-      protocol,
-      shape,
-      clients,
-      attemptsPerSecond: result.attempts / result.seconds,
-      bookedPerSecond: result.booked / result.seconds,
-      p50Ms: percentile(list, 50),
-      p95Ms: percentile(list, 95),
-      p99Ms: percentile(list, 99),
-      attempts: result.attempts,
-      booked: result.booked,
-      conflicts: result.conflicts,
-      errors: result.errors,
-      reasons: result.reasons,
-      serverRssMb: { max: rssMax, end: rssMb(server.pid) },
-      ratioToBaseline: null,
-    };
-  } finally {
-    clearInterval(sampler);
-    pool.close();
-  }
-}
-
-async function pgbenchCell(db: pg.Client, shape: "spread" | "hot", clients: number, scriptPath: string, database: string, secondsAsked: number, workDir: string): Promise<Row> {
-  const url = new URL(adminDsn);
-  const logDir = mkdtempSync(join(workDir, `pgbench-${shape}-${clients}-`));
-  const args = [
-    "-h", url.hostname, "-p", url.port || "5432", "-U", decodeURIComponent(url.username || "postgres"),
-    "-n", "-M", "prepared", "-f", scriptPath, "-c", String(clients), "-j", String(clients), "-T", String(Math.max(1, Math.round(secondsAsked))),
-    "-l", "--log-prefix", join(logDir, "tx"), database,
-  ];
-  const child = spawn("pgbench", args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PGPASSWORD: decodeURIComponent(url.password) } });
-  live.add(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
-  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
-  const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
-  live.delete(child);
-  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout);
-  if (tps === null || tps[1] === undefined) throw new Error(`pgbench (${shape}, ${clients}) exited ${code}: ${stderr}${stdout}`);
-  const failed = /number of failed transactions: (\d+)/.exec(stdout);
-  const aborted = (stderr.match(/client \d+ aborted/g) ?? []).length;
-  const latencies: number[] = [];
-  for (const file of readdirSync(logDir)) {
-    for (const line of readFileSync(join(logDir, file), "utf8").split("\n")) {
-      const micros = Number(line.split(" ")[2]);
-      if (line !== "" && Number.isFinite(micros)) latencies.push(micros / 1000);
-    }
-  }
-  latencies.sort((a, b) => a - b);
-  // A refusal is a row of the statement, not an error: the holds left behind are the bookings.
-  const { rows } = await db.query<{ booked: number }>("SELECT count(*)::int AS booked FROM appointments");
-  const booked = rows[0]?.booked ?? 0;
-  const attempts = latencies.length;
-  const seconds = Math.max(1, Math.round(secondsAsked));
-  return {
-    protocol: "pgbench",
-    shape,
-    clients,
-    attemptsPerSecond: Number(tps[1]),
-    bookedPerSecond: booked / seconds,
-    p50Ms: percentile(latencies, 50),
-    p95Ms: percentile(latencies, 95),
-    p99Ms: percentile(latencies, 99),
-    attempts,
-    booked,
-    conflicts: attempts - booked - Number(failed?.[1] ?? 0),
-    errors: Number(failed?.[1] ?? 0) + aborted,
-    abortedClients: aborted,
-    ratioToBaseline: 1,
-  };
-}
-
-function table(rows: Row[]): string {
-  const header = ["protocol", "shape", "clients", "attempts/s", "booked/s", "p50 ms", "p95 ms", "p99 ms", "conflicts", "errors", "rss MB", "x baseline"];
-  const f = (n: number | null | undefined, digits = 1): string => (n === null || n === undefined || Number.isNaN(n) ? "-" : n.toFixed(digits));
-  const body = rows.map((r) => [
-    r.protocol, r.shape, String(r.clients), f(r.attemptsPerSecond), f(r.bookedPerSecond), f(r.p50Ms, 2), f(r.p95Ms, 2), f(r.p99Ms, 2),
-    r.conflicts === null ? "-" : String(r.conflicts), r.abortedClients ? `${r.errors} (${r.abortedClients} aborted)` : String(r.errors),
-    f(r.serverRssMb?.max), f(r.ratioToBaseline, 3),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  return [header, ...body].map((row) => row.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ")).join("\n");
-}
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));

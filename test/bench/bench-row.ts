@@ -1,0 +1,31 @@
+/** One cell of the benchmark: a protocol, a shape and a number of clients. */
+export interface Row {
+  protocol: string;
+  shape: "spread" | "hot";
+  clients: number;
+  attemptsPerSecond: number;
+  bookedPerSecond: number | null;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  attempts: number;
+  booked: number | null;
+  conflicts: number | null;
+  errors: number;
+  reasons?: Record<string, number>;
+  serverRssMb?: { max: number; end: number };
+  abortedClients?: number;
+  ratioToBaseline: number | null;
+}
+
+export function table(rows: Row[]): string {
+  const header = ["protocol", "shape", "clients", "attempts/s", "booked/s", "p50 ms", "p95 ms", "p99 ms", "conflicts", "errors", "rss MB", "x baseline"];
+  const f = (n: number | null | undefined, digits = 1): string => (n === null || n === undefined || Number.isNaN(n) ? "-" : n.toFixed(digits));
+  const body = rows.map((r) => [
+    r.protocol, r.shape, String(r.clients), f(r.attemptsPerSecond), f(r.bookedPerSecond), f(r.p50Ms, 2), f(r.p95Ms, 2), f(r.p99Ms, 2),
+    r.conflicts === null ? "-" : String(r.conflicts), r.abortedClients ? `${r.errors} (${r.abortedClients} aborted)` : String(r.errors),
+    f(r.serverRssMb?.max), f(r.ratioToBaseline, 3),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  return [header, ...body].map((row) => row.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ")).join("\n");
+}

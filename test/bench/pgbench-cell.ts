@@ -1,0 +1,60 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type pg from "pg";
+import { adminDsn } from "./bench-database.js";
+import { live } from "./bench-processes.js";
+import type { Row } from "./bench-row.js";
+import { percentile } from "./load.js";
+
+/** pgbench running the booking statement itself: the storage layer's limit, the baseline of every ratio. */
+export async function pgbenchCell(db: pg.Client, shape: "spread" | "hot", clients: number, scriptPath: string, database: string, secondsAsked: number, workDir: string): Promise<Row> {
+  const url = new URL(adminDsn);
+  const logDir = mkdtempSync(join(workDir, `pgbench-${shape}-${clients}-`));
+  const args = [
+    "-h", url.hostname, "-p", url.port || "5432", "-U", decodeURIComponent(url.username || "postgres"),
+    "-n", "-M", "prepared", "-f", scriptPath, "-c", String(clients), "-j", String(clients), "-T", String(Math.max(1, Math.round(secondsAsked))),
+    "-l", "--log-prefix", join(logDir, "tx"), database,
+  ];
+  const child = spawn("pgbench", args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PGPASSWORD: decodeURIComponent(url.password) } });
+  live.add(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+  live.delete(child);
+  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout);
+  if (tps === null || tps[1] === undefined) throw new Error(`pgbench (${shape}, ${clients}) exited ${code}: ${stderr}${stdout}`);
+  const failed = /number of failed transactions: (\d+)/.exec(stdout);
+  const aborted = (stderr.match(/client \d+ aborted/g) ?? []).length;
+  const latencies: number[] = [];
+  for (const file of readdirSync(logDir)) {
+    for (const line of readFileSync(join(logDir, file), "utf8").split("\n")) {
+      const micros = Number(line.split(" ")[2]);
+      if (line !== "" && Number.isFinite(micros)) latencies.push(micros / 1000);
+    }
+  }
+  latencies.sort((a, b) => a - b);
+  // A refusal is a row of the statement, not an error: the holds left behind are the bookings.
+  const { rows } = await db.query<{ booked: number }>("SELECT count(*)::int AS booked FROM appointments");
+  const booked = rows[0]?.booked ?? 0;
+  const attempts = latencies.length;
+  const seconds = Math.max(1, Math.round(secondsAsked));
+  return {
+    protocol: "pgbench",
+    shape,
+    clients,
+    attemptsPerSecond: Number(tps[1]),
+    bookedPerSecond: booked / seconds,
+    p50Ms: percentile(latencies, 50),
+    p95Ms: percentile(latencies, 95),
+    p99Ms: percentile(latencies, 99),
+    attempts,
+    booked,
+    conflicts: attempts - booked - Number(failed?.[1] ?? 0),
+    errors: Number(failed?.[1] ?? 0) + aborted,
+    abortedClients: aborted,
+    ratioToBaseline: 1,
+  };
+}
