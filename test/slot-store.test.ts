@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../src/adapters/postgres/migrate.js";
 import { PostgresDirectoryStore } from "../src/adapters/postgres/postgres-directory-store.js";
 import { PostgresSlotStore } from "../src/adapters/postgres/postgres-slot-store.js";
-import type { ErrorCode } from "../src/core/errors.js";
 import { Directory } from "../src/core/services/directory.js";
 import { Slots, type SlotInput } from "../src/core/services/slots.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
+import { expectFailure } from "./support/expect-failure.js";
 
 let database: TestDatabase;
 let pool: pg.Pool;
@@ -30,10 +30,6 @@ afterAll(async () => {
   await pool.end();
   await database.drop();
 });
-
-async function expectFailure(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
-  await expect(promise).rejects.toMatchObject({ name: "SchedError", code });
-}
 
 const unknownId = "7d4a3c1e-0000-4000-8000-000000000000";
 const day = Date.parse("2031-05-05T08:00:00Z");

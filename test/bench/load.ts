@@ -1,9 +1,7 @@
 import http from "node:http";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { BinaryReader } from "@bufbuild/protobuf/wire";
-import { AnySchema } from "@bufbuild/protobuf/wkt";
 import * as grpc from "@grpc/grpc-js";
-import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
+import { errorInfoReasons } from "../support/grpc-client.js";
 import {
   AppointmentService,
   CreateAppointmentRequestSchema,
@@ -88,29 +86,13 @@ export function grpcClients(port: number, count: number): Clients {
         { deadline: Date.now() + 20_000 },
         (error) => {
           if (!error) return resolve({ kind: "booked" });
-          const reason = errorInfoReason(error) ?? grpc.status[error.code] ?? String(error.code);
+          const reason = errorInfoReasons(error)[0] ?? grpc.status[error.code] ?? String(error.code);
           resolve(conflictCodes.has(error.code) ? { kind: "conflict", reason } : { kind: "error", reason });
         },
       );
     }),
   );
   return { books, close: () => channels.forEach((channel) => channel.close()) };
-}
-
-function errorInfoReason(error: grpc.ServiceError): string | undefined {
-  const [details] = error.metadata?.get("grpc-status-details-bin") ?? [];
-  if (!(details instanceof Buffer)) return undefined;
-  const reader = new BinaryReader(details);
-  while (reader.pos < reader.len) {
-    const [field, wireType] = reader.tag();
-    if (field !== 3) {
-      reader.skip(wireType);
-      continue;
-    }
-    const any = fromBinary(AnySchema, reader.bytes());
-    if (any.typeUrl.endsWith("/google.rpc.ErrorInfo")) return fromBinary(ErrorInfoSchema, any.value).reason;
-  }
-  return undefined;
 }
 
 /** Every client books random (slot, patient) pairs back to back until the time is up. */
