@@ -28,6 +28,9 @@ export type ErrorCode =
   | "invalid_status_transition"
   | "idempotency_key_in_use"
   | "idempotency_key_reused"
+  | "unauthenticated"
+  | "permission_denied"
+  | "rate_limited"
   | "unavailable"
   | "internal_error";
 

@@ -43,6 +43,9 @@ export const errorStatuses: Record<ErrorCode, ErrorStatus> = {
   invalid_status_transition: conflict,
   idempotency_key_in_use: { code: Code.Aborted, http: 409 },
   idempotency_key_reused: { code: Code.FailedPrecondition, http: 422 },
+  unauthenticated: { code: Code.Unauthenticated, http: 401 },
+  permission_denied: { code: Code.PermissionDenied, http: 403 },
+  rate_limited: { code: Code.ResourceExhausted, http: 429 },
   unavailable: { code: Code.Unavailable, http: 503 },
   internal_error: { code: Code.Internal, http: 500 },
 };
