@@ -3,6 +3,7 @@ import path from "node:path";
 import { parse as parseDotEnv } from "dotenv";
 import { ConfigError } from "./config-error.js";
 import { parseDuration } from "./duration.js";
+import { clientConfig, securityConfig, type ClientConfig, type SecurityConfig } from "./security-config.js";
 
 export type AppEnv = "dev" | "prod";
 
@@ -22,6 +23,10 @@ export interface Config {
   workerIntervalMs: number;
   /** Both files, or undefined for cleartext (HTTP/1.1 and h2c). */
   tls: TlsConfig | undefined;
+  /** Authentication, /metrics protection and rate limits of `serve`. */
+  security: SecurityConfig;
+  /** What the client commands send: a bearer token and a CA to trust. */
+  client: ClientConfig;
 }
 
 export interface TlsConfig {
@@ -42,7 +47,17 @@ export type ConfigVariable =
   | "SHUTDOWN_TIMEOUT"
   | "WORKER_INTERVAL"
   | "TLS_CERT_FILE"
-  | "TLS_KEY_FILE";
+  | "TLS_KEY_FILE"
+  | "AUTH_JWT_SECRET"
+  | "AUTH_JWT_PUBLIC_KEY_FILE"
+  | "AUTH_JWKS_FILE"
+  | "AUTH_ISSUER"
+  | "AUTH_AUDIENCE"
+  | "METRICS_REQUIRE_AUTH"
+  | "RATE_LIMIT_POINTS"
+  | "RATE_LIMIT_DURATION"
+  | "SCHED_TOKEN"
+  | "SCHED_CA_FILE";
 
 export interface LoadConfigOptions {
   /** Defaults to process.env. */
@@ -70,6 +85,9 @@ const defaults = {
   LOCK_TTL: "5s",
   SHUTDOWN_TIMEOUT: "10s",
   WORKER_INTERVAL: "1m",
+  METRICS_REQUIRE_AUTH: "false",
+  RATE_LIMIT_POINTS: "100",
+  RATE_LIMIT_DURATION: "1s",
 } as const satisfies Partial<Record<ConfigVariable, string>>;
 
 const meanings: Record<ConfigVariable, string> = {
@@ -86,6 +104,16 @@ const meanings: Record<ConfigVariable, string> = {
   WORKER_INTERVAL: "expiry-worker period",
   TLS_CERT_FILE: "PEM certificate (chain): serve HTTPS, with HTTP/2 and HTTP/1.1 by ALPN",
   TLS_KEY_FILE: "PEM private key of TLS_CERT_FILE",
+  AUTH_JWT_SECRET: "HS256 secret that verifies bearer tokens, at least 32 characters",
+  AUTH_JWT_PUBLIC_KEY_FILE: "PEM public key (RSA, EC or Ed25519) that verifies bearer tokens",
+  AUTH_JWKS_FILE: "JSON Web Key Set file whose keys verify bearer tokens",
+  AUTH_ISSUER: "the iss every token must carry",
+  AUTH_AUDIENCE: "the aud every token must carry",
+  METRICS_REQUIRE_AUTH: "true: /metrics needs a staff or service token",
+  RATE_LIMIT_POINTS: "requests per caller (or per IP without a valid token) per RATE_LIMIT_DURATION; 0 disables",
+  RATE_LIMIT_DURATION: "the rate-limit window, whole seconds",
+  SCHED_TOKEN: "bearer token the client commands send",
+  SCHED_CA_FILE: "PEM CA certificate(s) the client commands trust for https:// URLs",
 };
 
 export const configFlags: readonly ConfigFlag[] = (Object.keys(meanings) as ConfigVariable[]).map(
@@ -129,11 +157,17 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     shutdownTimeoutMs: positiveDuration("SHUTDOWN_TIMEOUT", valueOrDefault("SHUTDOWN_TIMEOUT")),
     workerIntervalMs: positiveDuration("WORKER_INTERVAL", valueOrDefault("WORKER_INTERVAL")),
     tls: tlsConfig(valueOf("TLS_CERT_FILE"), valueOf("TLS_KEY_FILE")),
+    security: securityConfig(valueOf, {
+      metricsRequireAuth: valueOrDefault("METRICS_REQUIRE_AUTH"),
+      rateLimitPoints: valueOrDefault("RATE_LIMIT_POINTS"),
+      rateLimitDuration: valueOrDefault("RATE_LIMIT_DURATION"),
+    }),
+    client: clientConfig(valueOf),
   };
 }
 
 type Source = Readonly<Record<string, string | undefined>>;
-type Lookup = (variable: ConfigVariable) => string | undefined;
+export type Lookup = (variable: ConfigVariable) => string | undefined;
 
 function lookupIn(sources: Source[]): Lookup {
   return (variable) =>
