@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createRedisClient } from "../src/adapters/redis/create-redis-client.js";
 import { RedisSlotLock } from "../src/adapters/redis/redis-slot-lock.js";
+import { anonymousCaller } from "../src/core/access/caller.js";
 import { SchedError } from "../src/core/errors.js";
 import type { AppointmentStore } from "../src/core/ports/appointment-store.js";
 import type { Appointments } from "../src/core/services/appointments.js";
@@ -43,7 +44,7 @@ type Outcome = "booked" | "slot_already_booked";
 async function holdUntilAnswered(service: Appointments, slotId: string, patientId: string): Promise<Outcome> {
   for (;;) {
     try {
-      await service.create({ slotId, patientId });
+      await service.create(anonymousCaller, { slotId, patientId });
       return "booked";
     } catch (error) {
       if (!(error instanceof SchedError)) throw error;

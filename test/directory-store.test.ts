@@ -2,6 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../src/adapters/postgres/migrate.js";
 import { PostgresDirectoryStore } from "../src/adapters/postgres/postgres-directory-store.js";
+import { anonymousCaller } from "../src/core/access/caller.js";
 import { Directory } from "../src/core/services/directory.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 import { expectFailure } from "./support/expect-failure.js";
@@ -26,35 +27,35 @@ const unknownId = "7d4a3c1e-0000-4000-8000-000000000000";
 
 describe("patients", () => {
   it("creates a patient with a trimmed name and email and reads it back", async () => {
-    const created = await directory.createPatient({ name: "  Ada Lovelace ", email: " ada@example.org " });
+    const created = await directory.createPatient(anonymousCaller, { name: "  Ada Lovelace ", email: " ada@example.org " });
     expect(created).toEqual({ id: expect.any(String), name: "Ada Lovelace", email: "ada@example.org" });
-    expect(await directory.getPatient(created.id)).toEqual(created);
-    expect(await directory.getPatient(created.id.toUpperCase())).toEqual(created);
+    expect(await directory.getPatient(anonymousCaller, created.id)).toEqual(created);
+    expect(await directory.getPatient(anonymousCaller, created.id.toUpperCase())).toEqual(created);
   });
 
   it("stores an absent or empty email as null", async () => {
-    expect((await directory.createPatient({ name: "No Mail" })).email).toBeNull();
-    expect((await directory.createPatient({ name: "Blank Mail", email: "  " })).email).toBeNull();
-    expect((await directory.createPatient({ name: "Null Mail", email: null })).email).toBeNull();
+    expect((await directory.createPatient(anonymousCaller, { name: "No Mail" })).email).toBeNull();
+    expect((await directory.createPatient(anonymousCaller, { name: "Blank Mail", email: "  " })).email).toBeNull();
+    expect((await directory.createPatient(anonymousCaller, { name: "Null Mail", email: null })).email).toBeNull();
   });
 
   it("requires a name", async () => {
     for (const name of [undefined, "", "   "]) {
-      await expectFailure(directory.createPatient({ name, email: "x@example.org" }), "invalid_argument");
+      await expectFailure(directory.createPatient(anonymousCaller, { name, email: "x@example.org" }), "invalid_argument");
     }
-    await expectFailure(directory.createPatient({ name: "n".repeat(201) }), "invalid_argument");
+    await expectFailure(directory.createPatient(anonymousCaller, { name: "n".repeat(201) }), "invalid_argument");
   });
 
   it("rejects an email that is not an address", async () => {
     for (const email of ["not-an-email", "a@b", "two words@example.org", "@example.org", "a@@example.org"]) {
-      await expectFailure(directory.createPatient({ name: "Bad Mail", email }), "invalid_argument");
+      await expectFailure(directory.createPatient(anonymousCaller, { name: "Bad Mail", email }), "invalid_argument");
     }
-    await expectFailure(directory.createPatient({ name: "Long Mail", email: `${"a".repeat(250)}@x.org` }), "invalid_argument");
+    await expectFailure(directory.createPatient(anonymousCaller, { name: "Long Mail", email: `${"a".repeat(250)}@x.org` }), "invalid_argument");
   });
 
   it("refuses a second patient with the same email in another case", async () => {
-    await directory.createPatient({ name: "First", email: "Shared@Example.com" });
-    await expectFailure(directory.createPatient({ name: "Second", email: "shared@example.COM" }), "patient_email_taken");
+    await directory.createPatient(anonymousCaller, { name: "First", email: "Shared@Example.com" });
+    await expectFailure(directory.createPatient(anonymousCaller, { name: "Second", email: "shared@example.COM" }), "patient_email_taken");
     const { rows } = await pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM patients WHERE lower(email) = 'shared@example.com'`,
     );
@@ -63,57 +64,57 @@ describe("patients", () => {
 
   it("tells a malformed id from an unknown one", async () => {
     for (const id of [undefined, "", "nope", `${unknownId}0`]) {
-      await expectFailure(directory.getPatient(id), "invalid_patient_id");
+      await expectFailure(directory.getPatient(anonymousCaller, id), "invalid_patient_id");
     }
-    await expectFailure(directory.getPatient(unknownId), "patient_not_found");
+    await expectFailure(directory.getPatient(anonymousCaller, unknownId), "patient_not_found");
   });
 });
 
 describe("clinicians", () => {
   it("creates a clinician and reads it back", async () => {
-    const created = await directory.createClinician({ name: " Dr Who ", specialty: " Time " });
+    const created = await directory.createClinician(anonymousCaller, { name: " Dr Who ", specialty: " Time " });
     expect(created).toEqual({ id: expect.any(String), name: "Dr Who", specialty: "Time" });
-    expect(await directory.getClinician(created.id)).toEqual(created);
+    expect(await directory.getClinician(anonymousCaller, created.id)).toEqual(created);
   });
 
   it("stores an absent or empty specialty as null", async () => {
-    expect((await directory.createClinician({ name: "Dr General" })).specialty).toBeNull();
-    expect((await directory.createClinician({ name: "Dr Blank", specialty: " " })).specialty).toBeNull();
+    expect((await directory.createClinician(anonymousCaller, { name: "Dr General" })).specialty).toBeNull();
+    expect((await directory.createClinician(anonymousCaller, { name: "Dr Blank", specialty: " " })).specialty).toBeNull();
   });
 
   it("requires a name and bounds the specialty", async () => {
     for (const name of [undefined, "", "  "]) {
-      await expectFailure(directory.createClinician({ name, specialty: "Surgery" }), "invalid_argument");
+      await expectFailure(directory.createClinician(anonymousCaller, { name, specialty: "Surgery" }), "invalid_argument");
     }
-    await expectFailure(directory.createClinician({ name: "Dr Long", specialty: "s".repeat(101) }), "invalid_argument");
+    await expectFailure(directory.createClinician(anonymousCaller, { name: "Dr Long", specialty: "s".repeat(101) }), "invalid_argument");
   });
 
   it("tells a malformed id from an unknown one", async () => {
     for (const id of [undefined, "", "42"]) {
-      await expectFailure(directory.getClinician(id), "invalid_clinician_id");
+      await expectFailure(directory.getClinician(anonymousCaller, id), "invalid_clinician_id");
     }
-    await expectFailure(directory.getClinician(unknownId), "clinician_not_found");
+    await expectFailure(directory.getClinician(anonymousCaller, unknownId), "clinician_not_found");
   });
 
   it("lists by name, filters by specialty and pages with a total", async () => {
     for (const name of ["Dr Charlie", "Dr Alice", "Dr Bob", "Dr Dana", "Dr Eve"]) {
-      await directory.createClinician({ name, specialty: "Listing" });
+      await directory.createClinician(anonymousCaller, { name, specialty: "Listing" });
     }
-    await directory.createClinician({ name: "Dr Aaron", specialty: "Elsewhere" });
+    await directory.createClinician(anonymousCaller, { name: "Dr Aaron", specialty: "Elsewhere" });
 
-    const first = await directory.listClinicians({ specialty: " Listing ", limit: 2 });
+    const first = await directory.listClinicians(anonymousCaller, { specialty: " Listing ", limit: 2 });
     expect(first.total).toBe(5);
     expect(first.clinicians.map((c) => c.name)).toEqual(["Dr Alice", "Dr Bob"]);
-    const last = await directory.listClinicians({ specialty: "Listing", limit: 2, offset: 4 });
+    const last = await directory.listClinicians(anonymousCaller, { specialty: "Listing", limit: 2, offset: 4 });
     expect(last.clinicians.map((c) => c.name)).toEqual(["Dr Eve"]);
-    const beyond = await directory.listClinicians({ specialty: "Listing", limit: 2, offset: 50 });
+    const beyond = await directory.listClinicians(anonymousCaller, { specialty: "Listing", limit: 2, offset: 50 });
     expect(beyond).toEqual({ clinicians: [], total: 5 });
-    expect(await directory.listClinicians({ specialty: "Nobody" })).toEqual({ clinicians: [], total: 0 });
+    expect(await directory.listClinicians(anonymousCaller, { specialty: "Nobody" })).toEqual({ clinicians: [], total: 0 });
   });
 
   it("lists every clinician when no specialty is given", async () => {
     const { rows } = await pool.query<{ name: string }>(`SELECT name FROM clinicians ORDER BY name, id`);
-    const page = await directory.listClinicians({ specialty: "", limit: 100 });
+    const page = await directory.listClinicians(anonymousCaller, { specialty: "", limit: 100 });
     expect(page.total).toBe(rows.length);
     expect(page.clinicians.map((c) => c.name)).toEqual(rows.map((row) => row.name));
   });
@@ -122,10 +123,10 @@ describe("clinicians", () => {
     await pool.query(
       `INSERT INTO clinicians (name, specialty) SELECT 'Dr Bulk ' || lpad(n::text, 3, '0'), 'Bulk' FROM generate_series(1, 120) n`,
     );
-    const byDefault = await directory.listClinicians({ specialty: "Bulk", limit: 0 });
+    const byDefault = await directory.listClinicians(anonymousCaller, { specialty: "Bulk", limit: 0 });
     expect(byDefault.clinicians).toHaveLength(20);
     expect(byDefault.total).toBe(120);
-    expect((await directory.listClinicians({ specialty: "Bulk", limit: 500 })).clinicians).toHaveLength(100);
-    expect((await directory.listClinicians({ specialty: "Bulk", offset: -3 })).clinicians[0]!.name).toBe("Dr Bulk 001");
+    expect((await directory.listClinicians(anonymousCaller, { specialty: "Bulk", limit: 500 })).clinicians).toHaveLength(100);
+    expect((await directory.listClinicians(anonymousCaller, { specialty: "Bulk", offset: -3 })).clinicians[0]!.name).toBe("Dr Bulk 001");
   });
 });

@@ -377,7 +377,7 @@ describe("SPEC's REST table, row by row", () => {
     expect(listed.body.appointments).toHaveLength(2);
   });
 
-  it("GET /appointments/{id}/events: 200 {events: […]}, oldest first, SPEC's event type names", async () => {
+  it("GET /appointments/{id}/events: 200 {events: […]}, oldest first, SPEC's event type names, each with its actor", async () => {
     const [slotId] = await newSlots(1);
     const created = await hold(slotId!, patientIds[6]!);
     await call("POST", `/appointments/${created.id}/confirm`);
@@ -390,6 +390,7 @@ describe("SPEC's REST table, row by row", () => {
       event_type: type,
       payload: expect.any(Object),
       created_at: aTime,
+      actor: { subject: "anonymous", role: "service" },
     });
     expect(events.body).toEqual({
       events: [event("APPOINTMENT_CREATED"), event("APPOINTMENT_CONFIRMED"), event("APPOINTMENT_CANCELLED")],

@@ -24,7 +24,8 @@ async function lapsedHolds(count: number): Promise<void> {
          FROM unnest($1::uuid[]) s
        RETURNING id
      )
-     INSERT INTO event_logs (appointment_id, event_type) SELECT id, 'APPOINTMENT_CREATED' FROM held`,
+     INSERT INTO event_logs (appointment_id, event_type, actor_subject, actor_role)
+     SELECT id, 'APPOINTMENT_CREATED', 'front-desk', 'staff' FROM held`,
     [slotIds, fixture.patientIds[0]],
   );
 }

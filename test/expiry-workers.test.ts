@@ -12,7 +12,7 @@ afterAll(async () => {
 });
 
 describe("expiry workers", () => {
-  it("two workers racing over 10 000 lapsed holds expire each exactly once, with exactly one event each", async () => {
+  it("two workers racing over 10 000 lapsed holds expire each exactly once, with exactly one event each, by the system", async () => {
     // 100 patients on each of 100 slots of capacity 100, all holds already
     // lapsed, each with its creation event, as the service would have left them.
     const slotIds = await fixture.slots(100, 100);
@@ -23,7 +23,8 @@ describe("expiry workers", () => {
            FROM unnest($1::uuid[]) s CROSS JOIN unnest($2::uuid[]) p
          RETURNING id
        )
-       INSERT INTO event_logs (appointment_id, event_type) SELECT id, 'APPOINTMENT_CREATED' FROM held`,
+       INSERT INTO event_logs (appointment_id, event_type, actor_subject, actor_role)
+       SELECT id, 'APPOINTMENT_CREATED', 'front-desk', 'staff' FROM held`,
       [slotIds, fixture.patientIds],
     );
 
@@ -34,7 +35,9 @@ describe("expiry workers", () => {
     expect(runs.every((run) => run.expired > 0)).toBe(true);
     const { rows } = await fixture.admin.query<{ status: string; appointments: number; expiry_events: number }>(
       `SELECT a.status, count(*)::int AS appointments,
-              sum((SELECT count(*) FROM event_logs e WHERE e.appointment_id = a.id AND e.event_type = 'APPOINTMENT_EXPIRED'))::int AS expiry_events
+              sum((SELECT count(*) FROM event_logs e
+                    WHERE e.appointment_id = a.id AND e.event_type = 'APPOINTMENT_EXPIRED'
+                      AND e.actor_subject = 'system' AND e.actor_role = 'system'))::int AS expiry_events
          FROM appointments a GROUP BY a.status`,
     );
     expect(rows).toEqual([{ status: "expired", appointments: 10_000, expiry_events: 10_000 }]);

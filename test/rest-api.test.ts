@@ -259,16 +259,18 @@ describe("appointments", () => {
     expect(bySlot.body).toEqual({ appointments: [expect.objectContaining({ id: holds[1].id, status: "pending" })], total: 1 });
   });
 
-  it("lists the audit trail oldest first, with SPEC's event type names", async () => {
+  it("lists the audit trail oldest first, with SPEC's event type names and each change's actor", async () => {
     const [slotId] = await newSlots(1);
     const created = await hold(slotId!, patientIds[4]!);
     await call("POST", `/appointments/${created.id}/confirm`);
     const events = await call("GET", `/appointments/${created.id}/events`);
     expect(events.status).toBe(200);
+    // Without authentication every change is the anonymous service caller's.
+    const actor = { subject: "anonymous", role: "service" };
     expect(events.body).toEqual({
       events: [
-        { id: expect.any(Number), appointment_id: created.id, event_type: "APPOINTMENT_CREATED", payload: expect.objectContaining({ to: "pending" }), created_at: expect.stringMatching(rfc3339) },
-        { id: expect.any(Number), appointment_id: created.id, event_type: "APPOINTMENT_CONFIRMED", payload: expect.any(Object), created_at: expect.stringMatching(rfc3339) },
+        { id: expect.any(Number), appointment_id: created.id, event_type: "APPOINTMENT_CREATED", payload: expect.objectContaining({ to: "pending" }), created_at: expect.stringMatching(rfc3339), actor },
+        { id: expect.any(Number), appointment_id: created.id, event_type: "APPOINTMENT_CONFIRMED", payload: expect.any(Object), created_at: expect.stringMatching(rfc3339), actor },
       ],
     });
     expect(events.body.events[0].id).toBeLessThan(events.body.events[1].id);

@@ -3,8 +3,9 @@ import { createHoldStatement } from "../../src/adapters/postgres/sql/create-hold
 /**
  * The booking statement as a pgbench script. The uuids are looked up from
  * numbered mapping tables in a CTE prepended to the statement ($1 and $2
- * become scalar subqueries over it; $3 becomes the hold TTL in ms), so the
- * lookup is part of the measured cost.
+ * become scalar subqueries over it; $3 becomes the hold TTL in ms; $4 and $5,
+ * the actor, become a service caller named "bench"), so the lookup is part of
+ * the measured cost.
  */
 export function pgbenchScript(slotTable: string, slotCount: number, patientCount: number, ttlMs: number): string {
   const statement = createHoldStatement;
@@ -15,6 +16,8 @@ export function pgbenchScript(slotTable: string, slotCount: number, patientCount
     .replace(/\$1(?!\d)/g, "(SELECT slot_id FROM bench_ids)")
     .replace(/\$2(?!\d)/g, "(SELECT patient_id FROM bench_ids)")
     .replace(/\$3(?!\d)/g, String(ttlMs))
+    .replace(/\$4(?!\d)/g, "'bench'")
+    .replace(/\$5(?!\d)/g, "'service'")
     .replace(
       /^WITH lapsed AS \(/,
       `WITH bench_ids AS MATERIALIZED (\n  SELECT s.id AS slot_id, p.id AS patient_id\n    FROM ${slotTable} s, bench_patients p\n   WHERE s.n = :sn AND p.n = :pn\n), lapsed AS (`,

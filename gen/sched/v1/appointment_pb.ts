@@ -16,7 +16,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file sched/v1/appointment.proto.
  */
 export const file_sched_v1_appointment: GenFile = /*@__PURE__*/
-  fileDesc("ChpzY2hlZC92MS9hcHBvaW50bWVudC5wcm90bxIIc2NoZWQudjEi+wEKC0FwcG9pbnRtZW50EgoKAmlkGAEgASgJEg8KB3Nsb3RfaWQYAiABKAkSEgoKcGF0aWVudF9pZBgDIAEoCRIrCgZzdGF0dXMYBCABKA4yGy5zY2hlZC52MS5BcHBvaW50bWVudFN0YXR1cxIuCgpleHBpcmVzX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLHAgoSQXBwb2ludG1lbnREZXRhaWxzEgoKAmlkGAEgASgJEisKBnN0YXR1cxgCIAEoDjIbLnNjaGVkLnYxLkFwcG9pbnRtZW50U3RhdHVzEi4KCmNyZWF0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhwKBHNsb3QYBiABKAsyDi5zY2hlZC52MS5TbG90EiIKB3BhdGllbnQYByABKAsyES5zY2hlZC52MS5QYXRpZW50EiYKCWNsaW5pY2lhbhgIIAEoCzITLnNjaGVkLnYxLkNsaW5pY2lhbiLEAQoQQXBwb2ludG1lbnRFdmVudBIKCgJpZBgBIAEoAxIWCg5hcHBvaW50bWVudF9pZBgCIAEoCRIyCgpldmVudF90eXBlGAMgASgOMh4uc2NoZWQudjEuQXBwb2ludG1lbnRFdmVudFR5cGUSKAoHcGF5bG9hZBgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLgoKY3JlYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAquwEKEUFwcG9pbnRtZW50U3RhdHVzEiIKHkFQUE9JTlRNRU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEh4KGkFQUE9JTlRNRU5UX1NUQVRVU19QRU5ESU5HEAESIAocQVBQT0lOVE1FTlRfU1RBVFVTX0NPTkZJUk1FRBACEiAKHEFQUE9JTlRNRU5UX1NUQVRVU19DQU5DRUxMRUQQAxIeChpBUFBPSU5UTUVOVF9TVEFUVVNfRVhQSVJFRBAEKoICChRBcHBvaW50bWVudEV2ZW50VHlwZRImCiJBUFBPSU5UTUVOVF9FVkVOVF9UWVBFX1VOU1BFQ0lGSUVEEAASLgoqQVBQT0lOVE1FTlRfRVZFTlRfVFlQRV9BUFBPSU5UTUVOVF9DUkVBVEVEEAESMAosQVBQT0lOVE1FTlRfRVZFTlRfVFlQRV9BUFBPSU5UTUVOVF9DT05GSVJNRUQQAhIwCixBUFBPSU5UTUVOVF9FVkVOVF9UWVBFX0FQUE9JTlRNRU5UX0NBTkNFTExFRBADEi4KKkFQUE9JTlRNRU5UX0VWRU5UX1RZUEVfQVBQT0lOVE1FTlRfRVhQSVJFRBAEYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_sched_v1_directory, file_sched_v1_slot]);
+  fileDesc("ChpzY2hlZC92MS9hcHBvaW50bWVudC5wcm90bxIIc2NoZWQudjEi+wEKC0FwcG9pbnRtZW50EgoKAmlkGAEgASgJEg8KB3Nsb3RfaWQYAiABKAkSEgoKcGF0aWVudF9pZBgDIAEoCRIrCgZzdGF0dXMYBCABKA4yGy5zY2hlZC52MS5BcHBvaW50bWVudFN0YXR1cxIuCgpleHBpcmVzX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLHAgoSQXBwb2ludG1lbnREZXRhaWxzEgoKAmlkGAEgASgJEisKBnN0YXR1cxgCIAEoDjIbLnNjaGVkLnYxLkFwcG9pbnRtZW50U3RhdHVzEi4KCmNyZWF0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhwKBHNsb3QYBiABKAsyDi5zY2hlZC52MS5TbG90EiIKB3BhdGllbnQYByABKAsyES5zY2hlZC52MS5QYXRpZW50EiYKCWNsaW5pY2lhbhgIIAEoCzITLnNjaGVkLnYxLkNsaW5pY2lhbiImCgVBY3RvchIPCgdzdWJqZWN0GAEgASgJEgwKBHJvbGUYAiABKAki5AEKEEFwcG9pbnRtZW50RXZlbnQSCgoCaWQYASABKAMSFgoOYXBwb2ludG1lbnRfaWQYAiABKAkSMgoKZXZlbnRfdHlwZRgDIAEoDjIeLnNjaGVkLnYxLkFwcG9pbnRtZW50RXZlbnRUeXBlEigKB3BheWxvYWQYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei4KCmNyZWF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEh4KBWFjdG9yGAYgASgLMg8uc2NoZWQudjEuQWN0b3IquwEKEUFwcG9pbnRtZW50U3RhdHVzEiIKHkFQUE9JTlRNRU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEh4KGkFQUE9JTlRNRU5UX1NUQVRVU19QRU5ESU5HEAESIAocQVBQT0lOVE1FTlRfU1RBVFVTX0NPTkZJUk1FRBACEiAKHEFQUE9JTlRNRU5UX1NUQVRVU19DQU5DRUxMRUQQAxIeChpBUFBPSU5UTUVOVF9TVEFUVVNfRVhQSVJFRBAEKoICChRBcHBvaW50bWVudEV2ZW50VHlwZRImCiJBUFBPSU5UTUVOVF9FVkVOVF9UWVBFX1VOU1BFQ0lGSUVEEAASLgoqQVBQT0lOVE1FTlRfRVZFTlRfVFlQRV9BUFBPSU5UTUVOVF9DUkVBVEVEEAESMAosQVBQT0lOVE1FTlRfRVZFTlRfVFlQRV9BUFBPSU5UTUVOVF9DT05GSVJNRUQQAhIwCixBUFBPSU5UTUVOVF9FVkVOVF9UWVBFX0FQUE9JTlRNRU5UX0NBTkNFTExFRBADEi4KKkFQUE9JTlRNRU5UX0VWRU5UX1RZUEVfQVBQT0lOVE1FTlRfRVhQSVJFRBAEYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_sched_v1_directory, file_sched_v1_slot]);
 
 /**
  * One patient's claim on one slot.
@@ -152,6 +152,37 @@ export const AppointmentDetailsSchema: GenMessage<AppointmentDetails> = /*@__PUR
   messageDesc(file_sched_v1_appointment, 1);
 
 /**
+ * Who caused a change recorded in the audit log.
+ *
+ * @generated from message sched.v1.Actor
+ */
+export type Actor = Message<"sched.v1.Actor"> & {
+  /**
+   * The caller's subject as authentication established it (a patient's is
+   * its patient id), "anonymous" on a server without authentication, or
+   * "system".
+   *
+   * @generated from field: string subject = 1;
+   */
+  subject: string;
+
+  /**
+   * One of "patient", "staff", "service", or "system" for changes no caller
+   * asked for, such as the expiry of a hold.
+   *
+   * @generated from field: string role = 2;
+   */
+  role: string;
+};
+
+/**
+ * Describes the message sched.v1.Actor.
+ * Use `create(ActorSchema)` to create a new message.
+ */
+export const ActorSchema: GenMessage<Actor> = /*@__PURE__*/
+  messageDesc(file_sched_v1_appointment, 2);
+
+/**
  * One row of the audit log: a state change of an appointment, committed in
  * the same transaction as the change itself.
  *
@@ -192,6 +223,13 @@ export type AppointmentEvent = Message<"sched.v1.AppointmentEvent"> & {
    * @generated from field: google.protobuf.Timestamp created_at = 5;
    */
   createdAt?: Timestamp | undefined;
+
+  /**
+   * Who made the change.
+   *
+   * @generated from field: sched.v1.Actor actor = 6;
+   */
+  actor?: Actor | undefined;
 };
 
 /**
@@ -199,7 +237,7 @@ export type AppointmentEvent = Message<"sched.v1.AppointmentEvent"> & {
  * Use `create(AppointmentEventSchema)` to create a new message.
  */
 export const AppointmentEventSchema: GenMessage<AppointmentEvent> = /*@__PURE__*/
-  messageDesc(file_sched_v1_appointment, 2);
+  messageDesc(file_sched_v1_appointment, 3);
 
 /**
  * Where an appointment is in its life. Legal moves: pending to confirmed

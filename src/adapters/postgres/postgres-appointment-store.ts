@@ -1,4 +1,5 @@
 import type pg from "pg";
+import type { Actor } from "../../core/access/caller.js";
 import { SchedError } from "../../core/errors.js";
 import type { Appointment } from "../../core/model/appointment.js";
 import type { IdempotencyLease } from "../../core/model/idempotency.js";
@@ -18,11 +19,15 @@ import { translated } from "./translate-error.js";
 export class PostgresAppointmentStore implements AppointmentStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  createHold(hold: { slotId: string; patientId: string; ttlMs: number }, lease?: IdempotencyLease): Promise<Appointment> {
-    if (lease === undefined) return translated(() => createHold(this.pool, hold));
+  createHold(
+    actor: Actor,
+    hold: { slotId: string; patientId: string; ttlMs: number },
+    lease?: IdempotencyLease,
+  ): Promise<Appointment> {
+    if (lease === undefined) return translated(() => createHold(this.pool, actor, hold));
     return translated(() =>
       inTransaction(this.pool, async (client) => {
-        const appointment = await createHold(client, hold);
+        const appointment = await createHold(client, actor, hold);
         if (!(await answerIdempotencyKey(client, lease, { appointment }))) {
           throw new SchedError("idempotency_key_in_use", "another request took over this idempotency key");
         }
@@ -31,12 +36,12 @@ export class PostgresAppointmentStore implements AppointmentStore {
     );
   }
 
-  confirm(id: string) {
-    return translated(() => confirmAppointment(this.pool, id));
+  confirm(actor: Actor, id: string, ownedBy?: string) {
+    return translated(() => confirmAppointment(this.pool, actor, id, ownedBy));
   }
 
-  cancel(id: string) {
-    return translated(() => cancelAppointment(this.pool, id));
+  cancel(actor: Actor, id: string, ownedBy?: string) {
+    return translated(() => cancelAppointment(this.pool, actor, id, ownedBy));
   }
 
   find(id: string) {
@@ -51,11 +56,11 @@ export class PostgresAppointmentStore implements AppointmentStore {
     return translated(() => listAppointments(this.pool, filter, page));
   }
 
-  listEvents(appointmentId: string) {
-    return translated(() => listAppointmentEvents(this.pool, appointmentId));
+  listEvents(appointmentId: string, ownedBy?: string) {
+    return translated(() => listAppointmentEvents(this.pool, appointmentId, ownedBy));
   }
 
-  expireLapsedHolds(batchSize: number) {
-    return translated(() => expireLapsedHolds(this.pool, batchSize));
+  expireLapsedHolds(actor: Actor, batchSize: number) {
+    return translated(() => expireLapsedHolds(this.pool, actor, batchSize));
   }
 }

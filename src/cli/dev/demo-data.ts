@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { anonymousCaller } from "../../core/access/caller.js";
 import type { CoreServices } from "../../transport/services/core-services.js";
 import { runSeed } from "../seed/run-seed.js";
 import type { SeedPlan } from "../seed/seed-plan.js";
@@ -25,13 +26,13 @@ const day = 24 * 60 * 60_000;
  */
 export async function ensureDemoData(pool: pg.Pool, core: CoreServices): Promise<DemoData> {
   let patientId = await firstPatientId(pool);
-  const { total: clinicians } = await core.directory.listClinicians({ limit: 1 });
+  const { total: clinicians } = await core.directory.listClinicians(anonymousCaller, { limit: 1 });
   const seeded = patientId === undefined && clinicians === 0;
   if (seeded) {
     await runSeed(pool, demoPlan(new Date()), 1);
     patientId = await firstPatientId(pool);
   }
-  const { slots } = await core.slots.searchSlots({ available: true, from: new Date(), limit: 1 });
+  const { slots } = await core.slots.searchSlots(anonymousCaller, { available: true, from: new Date(), limit: 1 });
   const slotId = slots[0]?.id;
   const booking = patientId !== undefined && slotId !== undefined ? { slotId, patientId } : undefined;
   return { seeded, booking };

@@ -1,3 +1,4 @@
+import type { Actor } from "../access/caller.js";
 import type { Clinician, Patient } from "./directory.js";
 import type { Slot } from "./slot.js";
 
@@ -37,6 +38,8 @@ export interface AppointmentEvent {
   eventType: AppointmentEventType;
   payload: Record<string, unknown>;
   createdAt: Date;
+  /** Who made the change: the caller, or the system for expiries. */
+  actor: Actor;
 }
 
 export interface AppointmentPage {

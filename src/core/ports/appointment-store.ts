@@ -1,3 +1,4 @@
+import type { Actor } from "../access/caller.js";
 import type { Appointment, AppointmentDetails, AppointmentEvent, AppointmentPage } from "../model/appointment.js";
 import type { IdempotencyLease, StoredAnswer } from "../model/idempotency.js";
 
@@ -10,25 +11,33 @@ export type AppointmentFilter = { patientId: string } | { slotId: string };
  */
 export interface AppointmentStore {
   /**
-   * Creates a pending hold, deciding capacity atomically. With a lease, the
-   * answer is stored under the idempotency key in the same transaction as the
-   * hold; idempotency_key_in_use if the lease was taken over meanwhile.
+   * Creates a pending hold, deciding capacity atomically, and records `actor`
+   * in its event. With a lease, the answer is stored under the idempotency
+   * key in the same transaction as the hold; idempotency_key_in_use if the
+   * lease was taken over meanwhile.
    */
   createHold(
+    actor: Actor,
     hold: { slotId: string; patientId: string; ttlMs: number },
     lease?: IdempotencyLease,
   ): Promise<Appointment>;
-  /** The confirmed appointment, or undefined when it is not a live hold. */
-  confirm(id: string): Promise<Appointment | undefined>;
-  /** The cancelled appointment, or undefined when it is not pending or confirmed. */
-  cancel(id: string): Promise<Appointment | undefined>;
+  /**
+   * The confirmed appointment, or undefined when it is not a live hold (or,
+   * with `ownedBy`, not that patient's).
+   */
+  confirm(actor: Actor, id: string, ownedBy?: string): Promise<Appointment | undefined>;
+  /**
+   * The cancelled appointment, or undefined when it is not pending or
+   * confirmed (or, with `ownedBy`, not that patient's).
+   */
+  cancel(actor: Actor, id: string, ownedBy?: string): Promise<Appointment | undefined>;
   find(id: string): Promise<Appointment | undefined>;
   findDetails(id: string): Promise<AppointmentDetails | undefined>;
   list(filter: AppointmentFilter, page: { limit: number; offset: number }): Promise<AppointmentPage>;
-  /** Oldest first; empty when the appointment does not exist. */
-  listEvents(appointmentId: string): Promise<AppointmentEvent[]>;
-  /** Expires up to batchSize lapsed holds with their events; returns how many. */
-  expireLapsedHolds(batchSize: number): Promise<number>;
+  /** Oldest first; empty when the appointment does not exist (or, with `ownedBy`, is not that patient's). */
+  listEvents(appointmentId: string, ownedBy?: string): Promise<AppointmentEvent[]>;
+  /** Expires up to batchSize lapsed holds with their events, recording `actor`; returns how many. */
+  expireLapsedHolds(actor: Actor, batchSize: number): Promise<number>;
 }
 
 export type IdempotencyClaim =

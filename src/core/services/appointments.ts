@@ -1,7 +1,16 @@
+import type { Caller } from "../access/caller.js";
+import {
+  confinedToPatient,
+  idempotencyScope,
+  requireOwnAppointment,
+  requirePatientSelf,
+  requireStaffOrService,
+} from "../access/policy.js";
 import { SchedError } from "../errors.js";
 import { requireUuid } from "../ids.js";
 import type { Appointment, AppointmentDetails, AppointmentEvent, AppointmentPage } from "../model/appointment.js";
 import { clampPage, type PageRequest } from "../paging.js";
+import type { IdempotencyLease } from "../model/idempotency.js";
 import type { AppointmentStore, IdempotencyStore } from "../ports/appointment-store.js";
 import { silentLogger, type Logger } from "../ports/logger.js";
 import type { SlotLock } from "../ports/slot-lock.js";
@@ -17,10 +26,8 @@ export interface AppointmentsOptions {
 }
 
 export interface CreateContext {
-  /** The Idempotency-Key header or idempotency-key metadata, when sent. */
+  /** The Idempotency-Key header or idempotency-key metadata, when sent; scoped to the caller. */
   idempotencyKey?: string | undefined;
-  /** Who is calling; idempotency keys are scoped to it. Empty until authentication exists. */
-  caller?: string | undefined;
 }
 
 export interface ListRequest extends PageRequest {
@@ -28,7 +35,11 @@ export interface ListRequest extends PageRequest {
   slotId?: string | undefined;
 }
 
-/** Holds, confirmations, cancellations and the audit trail: the reason sched exists. */
+/**
+ * Holds, confirmations, cancellations and the audit trail: the reason sched
+ * exists. Staff and services reach every appointment; a patient only its own
+ * (src/core/access/policy.ts), and every change records its caller as the actor.
+ */
 export class Appointments {
   private readonly idempotentCreates: IdempotentCreates;
 
@@ -36,24 +47,26 @@ export class Appointments {
     this.idempotentCreates = new IdempotentCreates(options.idempotency, options.logger ?? silentLogger);
   }
 
-  async create(request: { slotId?: string; patientId?: string }, context: CreateContext = {}): Promise<Appointment> {
+  /** A patient may book only for itself. */
+  async create(caller: Caller, request: { slotId?: string; patientId?: string }, context: CreateContext = {}): Promise<Appointment> {
     const slotId = requireUuid(request.slotId, "invalid_slot_id", "slot_id");
     const patientId = requireUuid(request.patientId, "invalid_patient_id", "patient_id");
+    requirePatientSelf(caller, patientId);
     if (context.idempotencyKey === undefined || context.idempotencyKey === "") {
-      return this.hold(slotId, patientId);
+      return this.hold(caller, slotId, patientId);
     }
     return this.idempotentCreates.run(
-      { scope: context.caller ?? "", key: context.idempotencyKey, request: { slotId, patientId } },
-      (lease) => this.hold(slotId, patientId, lease),
+      { scope: idempotencyScope(caller), key: context.idempotencyKey, request: { slotId, patientId } },
+      (lease) => this.hold(caller, slotId, patientId, lease),
     );
   }
 
   /** Confirming a confirmed appointment succeeds and changes nothing. */
-  async confirm(id: string | undefined): Promise<Appointment> {
+  async confirm(caller: Caller, id: string | undefined): Promise<Appointment> {
     const appointmentId = requireUuid(id, "invalid_appointment_id", "appointment id");
-    const confirmed = await this.options.store.confirm(appointmentId);
+    const confirmed = await this.options.store.confirm(caller, appointmentId, confinedToPatient(caller));
     if (confirmed) return confirmed;
-    const current = await this.existing(appointmentId);
+    const current = await this.existing(caller, appointmentId);
     switch (current.status) {
       case "confirmed":
         return current;
@@ -66,23 +79,25 @@ export class Appointments {
   }
 
   /** Cancelling a cancelled appointment succeeds and changes nothing, so that retries are safe. */
-  async cancel(id: string | undefined): Promise<Appointment> {
+  async cancel(caller: Caller, id: string | undefined): Promise<Appointment> {
     const appointmentId = requireUuid(id, "invalid_appointment_id", "appointment id");
-    const cancelled = await this.options.store.cancel(appointmentId);
+    const cancelled = await this.options.store.cancel(caller, appointmentId, confinedToPatient(caller));
     if (cancelled) return cancelled;
-    const current = await this.existing(appointmentId);
+    const current = await this.existing(caller, appointmentId);
     if (current.status === "cancelled") return current;
     throw new SchedError("invalid_status_transition", `a ${current.status} appointment cannot be cancelled`);
   }
 
-  async get(id: string | undefined): Promise<AppointmentDetails> {
+  async get(caller: Caller, id: string | undefined): Promise<AppointmentDetails> {
     const appointmentId = requireUuid(id, "invalid_appointment_id", "appointment id");
     const details = await this.options.store.findDetails(appointmentId);
+    requireOwnAppointment(caller, details?.patient.id);
     if (!details) throw notFound();
     return details;
   }
 
-  async list(request: ListRequest): Promise<AppointmentPage> {
+  /** A patient lists only its own appointments, and never a slot's: those would reveal other patients. */
+  async list(caller: Caller, request: ListRequest): Promise<AppointmentPage> {
     const page = clampPage(request);
     const hasPatient = request.patientId !== undefined && request.patientId !== "";
     const hasSlot = request.slotId !== undefined && request.slotId !== "";
@@ -90,35 +105,41 @@ export class Appointments {
       throw new SchedError("invalid_argument", "filter by patient_id or by slot_id, not both");
     }
     if (hasPatient) {
-      return this.options.store.list({ patientId: requireUuid(request.patientId, "invalid_patient_id", "patient_id") }, page);
+      const patientId = requireUuid(request.patientId, "invalid_patient_id", "patient_id");
+      requirePatientSelf(caller, patientId);
+      return this.options.store.list({ patientId }, page);
     }
     if (hasSlot) {
-      return this.options.store.list({ slotId: requireUuid(request.slotId, "invalid_slot_id", "slot_id") }, page);
+      const slotId = requireUuid(request.slotId, "invalid_slot_id", "slot_id");
+      requireStaffOrService(caller, "list the appointments of a slot");
+      return this.options.store.list({ slotId }, page);
     }
     throw new SchedError("missing_filter", "patient_id or slot_id is required");
   }
 
-  async listEvents(id: string | undefined): Promise<AppointmentEvent[]> {
+  async listEvents(caller: Caller, id: string | undefined): Promise<AppointmentEvent[]> {
     const appointmentId = requireUuid(id, "invalid_appointment_id", "appointment id");
-    const events = await this.options.store.listEvents(appointmentId);
-    if (events.length === 0) await this.existing(appointmentId);
+    const events = await this.options.store.listEvents(appointmentId, confinedToPatient(caller));
+    if (events.length === 0) await this.existing(caller, appointmentId);
     return events;
   }
 
-  private async hold(slotId: string, patientId: string, lease?: Parameters<AppointmentStore["createHold"]>[1]) {
+  private async hold(caller: Caller, slotId: string, patientId: string, lease?: IdempotencyLease) {
     const lock = await this.options.lock.tryAcquire(slotId);
     if (lock.outcome === "busy") {
       throw new SchedError("slot_being_booked", "another request is booking this slot right now, retry");
     }
     try {
-      return await this.options.store.createHold({ slotId, patientId, ttlMs: this.options.holdTtlMs }, lease);
+      return await this.options.store.createHold(caller, { slotId, patientId, ttlMs: this.options.holdTtlMs }, lease);
     } finally {
       if (lock.outcome === "acquired") await lock.release();
     }
   }
 
-  private async existing(appointmentId: string): Promise<Appointment> {
+  /** After a change found nothing to change: the appointment as it is, if the caller may see it. */
+  private async existing(caller: Caller, appointmentId: string): Promise<Appointment> {
     const appointment = await this.options.store.find(appointmentId);
+    requireOwnAppointment(caller, appointment?.patientId);
     if (!appointment) throw notFound();
     return appointment;
   }
@@ -127,4 +148,3 @@ export class Appointments {
 function notFound(): SchedError {
   return new SchedError("appointment_not_found", "appointment not found");
 }
-

@@ -1,3 +1,5 @@
+import type { Caller } from "../access/caller.js";
+import { requirePatientSelf, requireStaffOrService } from "../access/policy.js";
 import { SchedError } from "../errors.js";
 import { requireUuid } from "../ids.js";
 import type { Clinician, ClinicianPage, Patient } from "../model/directory.js";
@@ -51,7 +53,11 @@ function optionalEmail(value: string | null | undefined): string | null {
   return email;
 }
 
-/** Patients and clinicians: checks what callers send before the store sees it. */
+/**
+ * Patients and clinicians: checks what callers send before the store sees it.
+ * The clinicians are a public directory; a patient reads only its own record
+ * and adds nobody.
+ */
 export class Directory {
   private readonly store: DirectoryStore;
 
@@ -59,29 +65,33 @@ export class Directory {
     this.store = store;
   }
 
-  async createPatient({ name, email }: PatientInput): Promise<Patient> {
+  async createPatient(caller: Caller, { name, email }: PatientInput): Promise<Patient> {
+    requireStaffOrService(caller, "create patients");
     return this.store.createPatient({
       name: requiredText(name, "name", maxNameLength),
       email: optionalEmail(email),
     });
   }
 
-  async getPatient(id: string | undefined): Promise<Patient> {
-    return this.store.getPatient(requireUuid(id, "invalid_patient_id", "patient id"));
+  async getPatient(caller: Caller, id: string | undefined): Promise<Patient> {
+    const patientId = requireUuid(id, "invalid_patient_id", "patient id");
+    requirePatientSelf(caller, patientId);
+    return this.store.getPatient(patientId);
   }
 
-  async createClinician({ name, specialty }: ClinicianInput): Promise<Clinician> {
+  async createClinician(caller: Caller, { name, specialty }: ClinicianInput): Promise<Clinician> {
+    requireStaffOrService(caller, "create clinicians");
     return this.store.createClinician({
       name: requiredText(name, "name", maxNameLength),
       specialty: optionalText(specialty, "specialty", maxSpecialtyLength),
     });
   }
 
-  async getClinician(id: string | undefined): Promise<Clinician> {
+  async getClinician(_caller: Caller, id: string | undefined): Promise<Clinician> {
     return this.store.getClinician(requireUuid(id, "invalid_clinician_id", "clinician id"));
   }
 
-  async listClinicians({ specialty, limit, offset }: ClinicianListInput = {}): Promise<ClinicianPage> {
+  async listClinicians(_caller: Caller, { specialty, limit, offset }: ClinicianListInput = {}): Promise<ClinicianPage> {
     return this.store.listClinicians({ specialty: specialty?.trim() || undefined, ...clampPage({ limit, offset }) });
   }
 }

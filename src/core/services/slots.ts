@@ -1,3 +1,5 @@
+import type { Caller } from "../access/caller.js";
+import { requireStaffOrService } from "../access/policy.js";
 import { SchedError } from "../errors.js";
 import { requireUuid } from "../ids.js";
 import type { NewSlot, Slot, SlotPage } from "../model/slot.js";
@@ -60,7 +62,11 @@ function toNewSlot(input: SlotInput, describe: (what: string) => string): NewSlo
   return { clinicianId, startTime, endTime, capacity: slotCapacity(input.capacity, describe("capacity")) };
 }
 
-/** The clinicians' calendars: checks what callers send before the store sees it. */
+/**
+ * The clinicians' calendars: checks what callers send before the store sees
+ * it. Everyone may read them, since availability carries no patient's
+ * identity; only staff and services may change them.
+ */
 export class Slots {
   private readonly store: SlotStore;
 
@@ -69,7 +75,8 @@ export class Slots {
   }
 
   /** All or nothing, returned in the order given. */
-  async createSlots(inputs: SlotInput[]): Promise<Slot[]> {
+  async createSlots(caller: Caller, inputs: SlotInput[]): Promise<Slot[]> {
+    requireStaffOrService(caller, "create slots");
     if (inputs.length === 0 || inputs.length > maxSlotsPerCall) {
       throw new SchedError("invalid_argument", `give from 1 to ${maxSlotsPerCall} slots per call, got ${inputs.length}`);
     }
@@ -80,11 +87,11 @@ export class Slots {
     return this.store.createSlots(slots);
   }
 
-  async getSlot(id: string | undefined): Promise<Slot> {
+  async getSlot(_caller: Caller, id: string | undefined): Promise<Slot> {
     return this.store.getSlot(requireUuid(id, "invalid_slot_id", "slot id"));
   }
 
-  async searchSlots(input: SlotSearchInput = {}): Promise<SlotPage> {
+  async searchSlots(_caller: Caller, input: SlotSearchInput = {}): Promise<SlotPage> {
     const clinicianId = input.clinicianId ? requireUuid(input.clinicianId, "invalid_clinician_id", "clinician id") : undefined;
     const from = optionalTime(input.from, "from");
     const to = optionalTime(input.to, "to");
@@ -101,11 +108,13 @@ export class Slots {
     });
   }
 
-  async blockSlot(id: string | undefined): Promise<Slot> {
+  async blockSlot(caller: Caller, id: string | undefined): Promise<Slot> {
+    requireStaffOrService(caller, "block slots");
     return this.store.setSlotStatus(requireUuid(id, "invalid_slot_id", "slot id"), "blocked");
   }
 
-  async unblockSlot(id: string | undefined): Promise<Slot> {
+  async unblockSlot(caller: Caller, id: string | undefined): Promise<Slot> {
+    requireStaffOrService(caller, "unblock slots");
     return this.store.setSlotStatus(requireUuid(id, "invalid_slot_id", "slot id"), "open");
   }
 }

@@ -1,5 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { AppointmentService } from "../../../gen/sched/v1/appointment_service_pb.js";
+import { callerOf } from "../security/caller-context.js";
 import type { CoreServices } from "./core-services.js";
 import { appointmentDetailsMessage, appointmentEventMessage, appointmentMessage } from "./messages.js";
 
@@ -9,22 +10,23 @@ export function appointmentService({ appointments }: CoreServices): ServiceImpl<
   return {
     async createAppointment(request, context) {
       const appointment = await appointments.create(
+        callerOf(context),
         { slotId: request.slotId, patientId: request.patientId },
         { idempotencyKey: context.requestHeader.get(idempotencyKeyHeader) ?? undefined },
       );
       return { appointment: appointmentMessage(appointment) };
     },
-    async confirmAppointment(request) {
-      return { appointment: appointmentMessage(await appointments.confirm(request.id)) };
+    async confirmAppointment(request, context) {
+      return { appointment: appointmentMessage(await appointments.confirm(callerOf(context), request.id)) };
     },
-    async cancelAppointment(request) {
-      return { appointment: appointmentMessage(await appointments.cancel(request.id)) };
+    async cancelAppointment(request, context) {
+      return { appointment: appointmentMessage(await appointments.cancel(callerOf(context), request.id)) };
     },
-    async getAppointment(request) {
-      return { appointment: appointmentDetailsMessage(await appointments.get(request.id)) };
+    async getAppointment(request, context) {
+      return { appointment: appointmentDetailsMessage(await appointments.get(callerOf(context), request.id)) };
     },
-    async listAppointments(request) {
-      const page = await appointments.list({
+    async listAppointments(request, context) {
+      const page = await appointments.list(callerOf(context), {
         patientId: request.patientId,
         slotId: request.slotId,
         limit: request.limit,
@@ -32,8 +34,8 @@ export function appointmentService({ appointments }: CoreServices): ServiceImpl<
       });
       return { appointments: page.appointments.map(appointmentDetailsMessage), total: page.total };
     },
-    async listAppointmentEvents(request) {
-      return { events: (await appointments.listEvents(request.id)).map(appointmentEventMessage) };
+    async listAppointmentEvents(request, context) {
+      return { events: (await appointments.listEvents(callerOf(context), request.id)).map(appointmentEventMessage) };
     },
   };
 }

@@ -1,30 +1,32 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { DirectoryService } from "../../../gen/sched/v1/directory_service_pb.js";
+import { callerOf } from "../security/caller-context.js";
 import type { CoreServices } from "./core-services.js";
 import { clinicianMessage, patientMessage } from "./messages.js";
 
 export function directoryService({ directory }: CoreServices): ServiceImpl<typeof DirectoryService> {
   return {
-    async createPatient(request) {
-      return { patient: patientMessage(await directory.createPatient({ name: request.name, email: request.email ?? null })) };
+    async createPatient(request, context) {
+      const patient = await directory.createPatient(callerOf(context), { name: request.name, email: request.email ?? null });
+      return { patient: patientMessage(patient) };
     },
-    async getPatient(request) {
-      return { patient: patientMessage(await directory.getPatient(request.id)) };
+    async getPatient(request, context) {
+      return { patient: patientMessage(await directory.getPatient(callerOf(context), request.id)) };
     },
-    async createClinician(request) {
-      const clinician = await directory.createClinician({ name: request.name, specialty: request.specialty ?? null });
+    async createClinician(request, context) {
+      const clinician = await directory.createClinician(callerOf(context), { name: request.name, specialty: request.specialty ?? null });
       return { clinician: clinicianMessage(clinician) };
     },
-    async listClinicians(request) {
-      const page = await directory.listClinicians({
+    async listClinicians(request, context) {
+      const page = await directory.listClinicians(callerOf(context), {
         specialty: request.specialty || undefined,
         limit: request.limit,
         offset: request.offset,
       });
       return { clinicians: page.clinicians.map(clinicianMessage), total: page.total };
     },
-    async getClinician(request) {
-      return { clinician: clinicianMessage(await directory.getClinician(request.id)) };
+    async getClinician(request, context) {
+      return { clinician: clinicianMessage(await directory.getClinician(callerOf(context), request.id)) };
     },
   };
 }

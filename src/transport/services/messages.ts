@@ -95,5 +95,6 @@ export function appointmentEventMessage(event: AppointmentEvent) {
     eventType: eventTypes[event.eventType],
     payload: event.payload as never,
     createdAt: timestamp(event.createdAt),
+    actor: { subject: event.actor.subject, role: event.actor.role },
   });
 }

@@ -1,6 +1,7 @@
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { SlotService } from "../../../gen/sched/v1/slot_service_pb.js";
+import { callerOf } from "../security/caller-context.js";
 import type { CoreServices } from "./core-services.js";
 import { slotMessage } from "./messages.js";
 
@@ -10,7 +11,7 @@ function date(timestamp: Timestamp | undefined): Date | undefined {
 
 export function slotService({ slots }: CoreServices): ServiceImpl<typeof SlotService> {
   return {
-    async createSlots(request) {
+    async createSlots(request, context) {
       // One slot in the top-level fields, or many in `slots`; the core
       // refuses an empty request.
       const single = request.clinicianId !== "" || request.startTime !== undefined || request.endTime !== undefined;
@@ -25,10 +26,10 @@ export function slotService({ slots }: CoreServices): ServiceImpl<typeof SlotSer
           capacity: slot.capacity,
         })),
       ];
-      return { slots: (await slots.createSlots(inputs)).map(slotMessage) };
+      return { slots: (await slots.createSlots(callerOf(context), inputs)).map(slotMessage) };
     },
-    async searchSlots(request) {
-      const page = await slots.searchSlots({
+    async searchSlots(request, context) {
+      const page = await slots.searchSlots(callerOf(context), {
         clinicianId: request.clinicianId || undefined,
         specialty: request.specialty || undefined,
         from: date(request.from),
@@ -39,14 +40,14 @@ export function slotService({ slots }: CoreServices): ServiceImpl<typeof SlotSer
       });
       return { slots: page.slots.map(slotMessage), total: page.total };
     },
-    async getSlot(request) {
-      return { slot: slotMessage(await slots.getSlot(request.id)) };
+    async getSlot(request, context) {
+      return { slot: slotMessage(await slots.getSlot(callerOf(context), request.id)) };
     },
-    async blockSlot(request) {
-      return { slot: slotMessage(await slots.blockSlot(request.id)) };
+    async blockSlot(request, context) {
+      return { slot: slotMessage(await slots.blockSlot(callerOf(context), request.id)) };
     },
-    async unblockSlot(request) {
-      return { slot: slotMessage(await slots.unblockSlot(request.id)) };
+    async unblockSlot(request, context) {
+      return { slot: slotMessage(await slots.unblockSlot(callerOf(context), request.id)) };
     },
   };
 }

@@ -1,4 +1,5 @@
 import { SchedError } from "../../../core/errors.js";
+import type { Actor } from "../../../core/access/caller.js";
 import type { Appointment } from "../../../core/model/appointment.js";
 import type { SlotStatus } from "../../../core/model/slot.js";
 import type { Queryable } from "../pool.js";
@@ -10,13 +11,16 @@ import { appointmentColumns, toAppointment, type AppointmentRow } from "../rows/
  * 1. `lapsed` expires this slot's lapsed holds, with their events, so that a
  *    patient whose own hold lapsed can hold the slot again at once and the
  *    audit log says why the old hold ended. `checks` reads its count, which
- *    makes PostgreSQL finish it before anything else.
+ *    makes PostgreSQL finish it before anything else. Their actor is the
+ *    system, as for every expiry: the clock ended those holds, not this
+ *    caller, who may be somebody else entirely.
  * 2. `checks` decides the answer: the slot exists and is open, the patient
  *    exists and does not hold the slot already, and confirmed appointments
  *    plus unexpired holds leave room. Refusals are answers, not errors: an
  *    error costs a rollback and a line in the server log on every refused
  *    booking, which is the common case when a popular slot fills.
- * 3. `created` inserts the hold only when every check passed. The schema's
+ * 3. `created` inserts the hold only when every check passed, and
+ *    `created_event` records the caller ($4, $5) as its actor. The schema's
  *    capacity trigger then takes the slot's row lock and recounts with a
  *    fresh snapshot: when a concurrent booking of the same slot committed
  *    after this statement's snapshot, the trigger refuses with an error,
@@ -31,8 +35,8 @@ WITH lapsed AS (
    WHERE slot_id = $1 AND status = 'pending' AND expires_at <= now()
   RETURNING id
 ), lapsed_events AS (
-  INSERT INTO event_logs (appointment_id, event_type, payload)
-  SELECT id, 'APPOINTMENT_EXPIRED', '{"from": "pending", "to": "expired", "reason": "lapsed"}'::jsonb
+  INSERT INTO event_logs (appointment_id, event_type, payload, actor_subject, actor_role)
+  SELECT id, 'APPOINTMENT_EXPIRED', '{"from": "pending", "to": "expired", "reason": "lapsed"}'::jsonb, 'system', 'system'
     FROM lapsed
 ), checks AS (
   SELECT s.status AS slot_status,
@@ -54,9 +58,10 @@ WITH lapsed AS (
    WHERE slot_status = 'open' AND patient_exists AND NOT already_held AND occupants < capacity
   RETURNING ${appointmentColumns}
 ), created_event AS (
-  INSERT INTO event_logs (appointment_id, event_type, payload)
+  INSERT INTO event_logs (appointment_id, event_type, payload, actor_subject, actor_role)
   SELECT id, 'APPOINTMENT_CREATED',
-         jsonb_build_object('to', 'pending', 'slot_id', slot_id, 'patient_id', patient_id, 'expires_at', expires_at)
+         jsonb_build_object('to', 'pending', 'slot_id', slot_id, 'patient_id', patient_id, 'expires_at', expires_at),
+         $4, $5
     FROM created
 )
 SELECT created.*, checks.slot_status, checks.patient_exists, checks.already_held
@@ -70,12 +75,13 @@ type HoldRow = Partial<AppointmentRow> & {
 
 export async function createHold(
   db: Queryable,
+  actor: Actor,
   hold: { slotId: string; patientId: string; ttlMs: number },
 ): Promise<Appointment> {
   const { rows } = await db.query<HoldRow>({
     name: "create_hold",
     text: createHoldStatement,
-    values: [hold.slotId, hold.patientId, Math.round(hold.ttlMs)],
+    values: [hold.slotId, hold.patientId, Math.round(hold.ttlMs), actor.subject, actor.role],
   });
   const row = rows[0]!;
   if (row.id !== undefined && row.id !== null) return toAppointment(row as AppointmentRow);

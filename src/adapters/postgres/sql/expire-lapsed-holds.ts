@@ -1,3 +1,4 @@
+import type { Actor } from "../../../core/access/caller.js";
 import type { Queryable } from "../pool.js";
 
 /*
@@ -20,13 +21,18 @@ WITH due AS (
    WHERE a.id = due.id
   RETURNING a.id
 ), expired_events AS (
-  INSERT INTO event_logs (appointment_id, event_type, payload)
-  SELECT id, 'APPOINTMENT_EXPIRED', '{"from": "pending", "to": "expired", "reason": "expiry_worker"}'::jsonb FROM expired
+  INSERT INTO event_logs (appointment_id, event_type, payload, actor_subject, actor_role)
+  SELECT id, 'APPOINTMENT_EXPIRED', '{"from": "pending", "to": "expired", "reason": "expiry_worker"}'::jsonb, $2, $3
+    FROM expired
 )
 SELECT count(*)::int AS expired FROM expired`;
 
-/** Expires up to `batchSize` lapsed holds; returns how many it expired. */
-export async function expireLapsedHolds(db: Queryable, batchSize: number): Promise<number> {
-  const { rows } = await db.query<{ expired: number }>({ name: "expire_lapsed_holds", text, values: [batchSize] });
+/** Expires up to `batchSize` lapsed holds, recording `actor`; returns how many it expired. */
+export async function expireLapsedHolds(db: Queryable, actor: Actor, batchSize: number): Promise<number> {
+  const { rows } = await db.query<{ expired: number }>({
+    name: "expire_lapsed_holds",
+    text,
+    values: [batchSize, actor.subject, actor.role],
+  });
   return rows[0]?.expired ?? 0;
 }

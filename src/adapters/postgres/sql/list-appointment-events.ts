@@ -1,3 +1,4 @@
+import type { Actor } from "../../../core/access/caller.js";
 import type { AppointmentEvent, AppointmentEventType } from "../../../core/model/appointment.js";
 import type { Queryable } from "../pool.js";
 
@@ -7,21 +8,34 @@ interface EventRow {
   event_type: AppointmentEventType;
   payload: Record<string, unknown>;
   created_at: Date;
+  actor_subject: string;
+  actor_role: Actor["role"];
 }
 
+// When $2 names a patient, only that patient's appointment has events to show.
 const text = `
-SELECT id::text, appointment_id, event_type, payload, created_at
+SELECT id::text, appointment_id, event_type, payload, created_at, actor_subject, actor_role
   FROM event_logs
  WHERE appointment_id = $1
+   AND ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM appointments a WHERE a.id = $1 AND a.patient_id = $2::uuid))
  ORDER BY id`;
 
-export async function listAppointmentEvents(db: Queryable, appointmentId: string): Promise<AppointmentEvent[]> {
-  const { rows } = await db.query<EventRow>({ name: "list_appointment_events", text, values: [appointmentId] });
+export async function listAppointmentEvents(
+  db: Queryable,
+  appointmentId: string,
+  ownedBy: string | undefined,
+): Promise<AppointmentEvent[]> {
+  const { rows } = await db.query<EventRow>({
+    name: "list_appointment_events",
+    text,
+    values: [appointmentId, ownedBy ?? null],
+  });
   return rows.map((row) => ({
     id: row.id,
     appointmentId: row.appointment_id,
     eventType: row.event_type,
     payload: row.payload,
     createdAt: row.created_at,
+    actor: { subject: row.actor_subject, role: row.actor_role } as Actor,
   }));
 }
