@@ -3,7 +3,15 @@ import path from "node:path";
 import { parse as parseDotEnv } from "dotenv";
 import { ConfigError } from "./config-error.js";
 import { parseDuration } from "./duration.js";
-import { clientConfig, securityConfig, type ClientConfig, type SecurityConfig } from "./security-config.js";
+import {
+  clientConfig,
+  securityConfig,
+  securityDefaults,
+  securityMeanings,
+  type ClientConfig,
+  type SecurityConfig,
+  type SecurityVariable,
+} from "./security-config.js";
 
 export type AppEnv = "dev" | "prod";
 
@@ -48,16 +56,7 @@ export type ConfigVariable =
   | "WORKER_INTERVAL"
   | "TLS_CERT_FILE"
   | "TLS_KEY_FILE"
-  | "AUTH_JWT_SECRET"
-  | "AUTH_JWT_PUBLIC_KEY_FILE"
-  | "AUTH_JWKS_FILE"
-  | "AUTH_ISSUER"
-  | "AUTH_AUDIENCE"
-  | "METRICS_REQUIRE_AUTH"
-  | "RATE_LIMIT_POINTS"
-  | "RATE_LIMIT_DURATION"
-  | "SCHED_TOKEN"
-  | "SCHED_CA_FILE";
+  | SecurityVariable;
 
 export interface LoadConfigOptions {
   /** Defaults to process.env. */
@@ -85,9 +84,7 @@ const defaults = {
   LOCK_TTL: "5s",
   SHUTDOWN_TIMEOUT: "10s",
   WORKER_INTERVAL: "1m",
-  METRICS_REQUIRE_AUTH: "false",
-  RATE_LIMIT_POINTS: "100",
-  RATE_LIMIT_DURATION: "1s",
+  ...securityDefaults,
 } as const satisfies Partial<Record<ConfigVariable, string>>;
 
 const meanings: Record<ConfigVariable, string> = {
@@ -104,16 +101,7 @@ const meanings: Record<ConfigVariable, string> = {
   WORKER_INTERVAL: "expiry-worker period",
   TLS_CERT_FILE: "PEM certificate (chain): serve HTTPS, with HTTP/2 and HTTP/1.1 by ALPN",
   TLS_KEY_FILE: "PEM private key of TLS_CERT_FILE",
-  AUTH_JWT_SECRET: "HS256 secret that verifies bearer tokens, at least 32 characters",
-  AUTH_JWT_PUBLIC_KEY_FILE: "PEM public key (RSA, EC or Ed25519) that verifies bearer tokens",
-  AUTH_JWKS_FILE: "JSON Web Key Set file whose keys verify bearer tokens",
-  AUTH_ISSUER: "the iss every token must carry",
-  AUTH_AUDIENCE: "the aud every token must carry",
-  METRICS_REQUIRE_AUTH: "true: /metrics needs a staff or service token",
-  RATE_LIMIT_POINTS: "requests per caller (or per IP without a valid token) per RATE_LIMIT_DURATION; 0 disables",
-  RATE_LIMIT_DURATION: "the rate-limit window, whole seconds",
-  SCHED_TOKEN: "bearer token the client commands send",
-  SCHED_CA_FILE: "PEM CA certificate(s) the client commands trust for https:// URLs",
+  ...securityMeanings,
 };
 
 export const configFlags: readonly ConfigFlag[] = (Object.keys(meanings) as ConfigVariable[]).map(
@@ -157,11 +145,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     shutdownTimeoutMs: positiveDuration("SHUTDOWN_TIMEOUT", valueOrDefault("SHUTDOWN_TIMEOUT")),
     workerIntervalMs: positiveDuration("WORKER_INTERVAL", valueOrDefault("WORKER_INTERVAL")),
     tls: tlsConfig(valueOf("TLS_CERT_FILE"), valueOf("TLS_KEY_FILE")),
-    security: securityConfig(valueOf, {
-      metricsRequireAuth: valueOrDefault("METRICS_REQUIRE_AUTH"),
-      rateLimitPoints: valueOrDefault("RATE_LIMIT_POINTS"),
-      rateLimitDuration: valueOrDefault("RATE_LIMIT_DURATION"),
-    }),
+    security: securityConfig(valueOf),
     client: clientConfig(valueOf),
   };
 }

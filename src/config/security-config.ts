@@ -33,26 +33,52 @@ export interface ClientConfig {
   caFile: string | undefined;
 }
 
-export interface SecurityDefaults {
-  metricsRequireAuth: string;
-  rateLimitPoints: string;
-  rateLimitDuration: string;
-}
+export type SecurityVariable =
+  | "AUTH_JWT_SECRET"
+  | "AUTH_JWT_PUBLIC_KEY_FILE"
+  | "AUTH_JWKS_FILE"
+  | "AUTH_ISSUER"
+  | "AUTH_AUDIENCE"
+  | "METRICS_REQUIRE_AUTH"
+  | "RATE_LIMIT_POINTS"
+  | "RATE_LIMIT_DURATION"
+  | "SCHED_TOKEN"
+  | "SCHED_CA_FILE";
+
+export const securityDefaults = {
+  METRICS_REQUIRE_AUTH: "false",
+  RATE_LIMIT_POINTS: "100",
+  RATE_LIMIT_DURATION: "1s",
+} as const satisfies Partial<Record<SecurityVariable, string>>;
+
+export const securityMeanings: Record<SecurityVariable, string> = {
+  AUTH_JWT_SECRET: "HS256 secret that verifies bearer tokens, at least 32 characters",
+  AUTH_JWT_PUBLIC_KEY_FILE: "PEM public key (RSA, EC or Ed25519) that verifies bearer tokens",
+  AUTH_JWKS_FILE: "JSON Web Key Set file whose keys verify bearer tokens",
+  AUTH_ISSUER: "the iss every token must carry",
+  AUTH_AUDIENCE: "the aud every token must carry",
+  METRICS_REQUIRE_AUTH: "true: /metrics needs a staff or service token",
+  RATE_LIMIT_POINTS: "requests per caller (or per IP without a valid token) per RATE_LIMIT_DURATION; 0 disables",
+  RATE_LIMIT_DURATION: "the rate-limit window, whole seconds",
+  SCHED_TOKEN: "bearer token the client commands send",
+  SCHED_CA_FILE: "PEM CA certificate(s) the client commands trust for https:// URLs",
+};
 
 // RFC 7518 section 3.2: an HS256 key must be at least as long as the hash.
 const minimumSecretLength = 32;
 
-export function securityConfig(valueOf: Lookup, values: SecurityDefaults): SecurityConfig {
+export function securityConfig(valueOf: Lookup): SecurityConfig {
+  const valueOrDefault = (variable: keyof typeof securityDefaults): string => valueOf(variable) ?? securityDefaults[variable];
   const auth = authConfig(valueOf);
-  const metricsRequireAuth = booleanSetting("METRICS_REQUIRE_AUTH", values.metricsRequireAuth);
+  const metricsRequireAuth = booleanSetting("METRICS_REQUIRE_AUTH", valueOrDefault("METRICS_REQUIRE_AUTH"));
   if (metricsRequireAuth && auth === undefined) {
     throw new ConfigError(
       "METRICS_REQUIRE_AUTH",
       "METRICS_REQUIRE_AUTH=true needs a verification key: set AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE",
     );
   }
-  const points = rateLimitPoints(values.rateLimitPoints);
-  const durationSeconds = wholeSeconds("RATE_LIMIT_DURATION", values.rateLimitDuration);
+  const points = rateLimitPoints(valueOrDefault("RATE_LIMIT_POINTS"));
+  const durationSeconds = wholeSeconds("RATE_LIMIT_DURATION", valueOrDefault("RATE_LIMIT_DURATION"));
   return { auth, metricsRequireAuth, rateLimit: points === 0 ? undefined : { points, durationSeconds } };
 }
 
