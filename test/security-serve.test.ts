@@ -114,6 +114,23 @@ describe("sched token", () => {
   });
 });
 
+describe("sched simulate against a server that asks for tokens", () => {
+  it("sends SCHED_TOKEN with every call, and keeps it out of its report", async () => {
+    const env = { POSTGRES_DSN: database.dsn };
+    expect(await runCli(["seed", "--clinicians", "2", "--patients", "20", "--weeks", "1"], env, cwd)).toMatchObject({ code: 0 });
+    const serviceToken = await token({ role: "service", sub: "simulator" });
+    for (const protocol of ["rest", "grpc"]) {
+      const args = ["simulate", "--url", secured.url, "--protocol", protocol, "--duration", "1s", "--workers", "2", "--json"];
+      const run = await runCli(args, { ...env, SCHED_TOKEN: serviceToken }, cwd);
+      expect(run.stderr).toBe("");
+      const report = JSON.parse(run.stdout) as { operations: { all: { success: number; errors: number } } };
+      expect(report.operations.all.success).toBeGreaterThan(0);
+      expect(report.operations.all.errors).toBe(0);
+      expect(run.stdout).not.toContain(serviceToken);
+    }
+  });
+});
+
 describe("log redaction", () => {
   it("writes no token into any log line, whatever the protocol and outcome", async () => {
     const valid = await token({ role: "staff", sub: "staff-logs" });
