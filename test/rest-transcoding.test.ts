@@ -308,6 +308,7 @@ describe("REST JSON rendering", () => {
       eventType: AppointmentEventType.APPOINTMENT_CREATED,
       payload: { to: "pending", from: null, attempt: 2 },
       createdAt: created,
+      actor: { subject: "front-desk-7", role: "staff" },
     });
     expect(renderMessage(AppointmentEventSchema, event)).toEqual({
       id: 42,
@@ -315,6 +316,7 @@ describe("REST JSON rendering", () => {
       event_type: "APPOINTMENT_CREATED",
       payload: { to: "pending", from: null, attempt: 2 },
       created_at: "2031-01-06T07:00:00Z",
+      actor: { subject: "front-desk-7", role: "staff" },
     });
     const huge = create(AppointmentEventSchema, { id: 2n ** 63n - 1n });
     expect(renderMessage(AppointmentEventSchema, huge)).toMatchObject({

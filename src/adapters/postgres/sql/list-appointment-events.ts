@@ -13,12 +13,14 @@ interface EventRow {
 }
 
 // When $2 names a patient, only that patient's appointment has events to show.
+// The order is by the qualified e.id: a bare `id` would name the text output
+// column, and "10" sorts before "9".
 const text = `
-SELECT id::text, appointment_id, event_type, payload, created_at, actor_subject, actor_role
-  FROM event_logs
- WHERE appointment_id = $1
+SELECT e.id::text AS id, e.appointment_id, e.event_type, e.payload, e.created_at, e.actor_subject, e.actor_role
+  FROM event_logs e
+ WHERE e.appointment_id = $1
    AND ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM appointments a WHERE a.id = $1 AND a.patient_id = $2::uuid))
- ORDER BY id`;
+ ORDER BY e.id`;
 
 export async function listAppointmentEvents(
   db: Queryable,
