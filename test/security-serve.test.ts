@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../gen/health/v1/health_pb.js";
 import { DirectoryService } from "../gen/sched/v1/directory_service_pb.js";
 import { migrate } from "../src/adapters/postgres/migrate.js";
 import { createCliLogger } from "../src/cli/cli-logger.js";
@@ -92,6 +93,16 @@ describe("the open endpoints and /metrics", () => {
     expect(staff.status).toBe(200);
     expect(staff.body).toContain("sched_requests_total");
     expect((await http1Request(open.port, { path: "/metrics" })).status).toBe(200);
+  });
+
+  it("keeps grpc.health.v1 open", async () => {
+    const client = grpcClient(secured.port);
+    try {
+      const { response } = await grpcUnary(client, Health.method.check, { service: "" });
+      expect(response?.status).toBe(ServingStatus.SERVING);
+    } finally {
+      client.close();
+    }
   });
 });
 
