@@ -140,6 +140,6 @@ describe("sched serve at start", () => {
     const { code, stdout, stderr } = await runCli(["serve", "--http-port", "0", "--postgres-dsn", unmigrated.dsn]);
     expect(code).toBe(1);
     expect(stdout).toBe("");
-    expect(stderr).toMatch(/^sched: the database schema lacks 2 migration\(s\) \(.+\): run sched migrate\n$/);
+    expect(stderr).toMatch(/^sched: the database schema lacks 3 migration\(s\) \(.+\): run sched migrate\n$/);
   });
 });
