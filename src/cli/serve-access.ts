@@ -3,7 +3,6 @@ import { pinnedKey, type PinnedKey, type VerificationKeyMaterial } from "../adap
 import type { Config, ConfigVariable } from "../config/config.js";
 import { ConfigError } from "../config/config-error.js";
 import type { VerificationKeySource } from "../config/security-config.js";
-import type { Logger } from "../core/ports/logger.js";
 
 /** The settings of authentication, /metrics and rate limits, which `serve` has and `dev` has not. */
 export const accessVariables: ConfigVariable[] = [
@@ -17,12 +16,16 @@ export const accessVariables: ConfigVariable[] = [
   "RATE_LIMIT_DURATION",
 ];
 
+/** What a dev server without a key logs once it serves. */
+export const openAccessWarning =
+  "no token verification key (AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE): serving WITHOUT authentication, every caller may do everything";
+
 /**
  * The verification key `serve` runs with, or undefined to serve open, which
  * only dev allows: in prod an unprotected patient calendar is a mistake to
  * stop at, not to warn about.
  */
-export function serveVerificationKey(config: Config, logger: Logger): PinnedKey | undefined {
+export function serveVerificationKey(config: Config): PinnedKey | undefined {
   const auth = config.security.auth;
   if (auth === undefined) {
     if (config.appEnv === "prod") {
@@ -31,10 +34,6 @@ export function serveVerificationKey(config: Config, logger: Logger): PinnedKey 
         "APP_ENV=prod needs a token verification key: set AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE",
       );
     }
-    logger.warn(
-      {},
-      "no token verification key (AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE): serving WITHOUT authentication, every caller may do everything",
-    );
     return undefined;
   }
   const { variable, material } = readKeyMaterial(auth.key);

@@ -16,7 +16,7 @@ import type { RunningServer } from "../../transport/server/start-server.js";
 import { createCliLogger } from "../cli-logger.js";
 import { CommandFailure } from "../command-failure.js";
 import { addConfigOptions } from "../config-options.js";
-import { accessVariables, serveVerificationKey } from "../serve-access.js";
+import { accessVariables, openAccessWarning, serveVerificationKey } from "../serve-access.js";
 
 export const servingVariables: ConfigVariable[] = [
   "POSTGRES_DSN",
@@ -47,14 +47,15 @@ export function registerServe(program: Command): void {
   addConfigOptions(command, [...servingVariables, ...accessVariables]);
   command.action(async (options: { host?: string } & Record<string, unknown>) => {
     const config = loadConfig({ flags: flagsFromOptions(options), required: ["POSTGRES_DSN"] });
-    const logger = createCliLogger(config.appEnv);
-    await serve(config, logger, options.host, serveVerificationKey(config, logger));
+    const key = serveVerificationKey(config);
+    await serve(config, createCliLogger(config.appEnv), options.host, key);
   });
 }
 
 async function serve(config: Config, logger: Logger, host: string | undefined, key: PinnedKey | undefined): Promise<void> {
   const { runtime, server, url } = await startApi({ config, logger, host, key });
   try {
+    if (key === undefined) logger.warn({}, openAccessWarning);
     logger.info({ url, port: server.port }, `sched serving on ${url}`);
     const signal = await nextStopSignal();
     logger.info({ signal, drain_ms: config.shutdownTimeoutMs }, "shutting down: finishing requests under way");
