@@ -67,7 +67,18 @@ beforeAll(async () => {
     ...authEnv,
   };
   servers.push(...(await Promise.all([startServerProcess(env), startServerProcess(env)])));
+  // Counting starts in Redis only once each server's client is connected.
+  for (const server of servers) await redisReadyAt(server);
 }, 60_000);
+
+async function redisReadyAt(server: ServerProcess): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const { body } = await restCall(server.url, "GET", "/health/ready");
+    if (body?.checks?.redis === "ok") return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("a server never reached its Redis");
+}
 
 afterAll(async () => {
   for (const server of servers) process.kill(server.pid, "SIGKILL");
