@@ -248,7 +248,10 @@ describe.each(rpcs)("$name", (rpc) => {
     const rest = await restCall(baseUrl, restCallPrepared.rest.method, restCallPrepared.rest.path, restCallPrepared.rest.body, headers);
     if (expected === "allow") expect(rest.status, rest.text).toBe(restCallPrepared.rest.success);
     if (expected === "deny") expect(rest.body, rest.text).toMatchObject({ error: "permission_denied" });
-    if (expected === "unauthenticated") expect(rest.body).toEqual({ error: "unauthenticated", details: "authentication required" });
+    if (expected === "unauthenticated") {
+      expect(rest.body).toEqual({ error: "unauthenticated", details: "authentication required" });
+      expect(rest.headers.get("www-authenticate")).toBe('Bearer realm="sched"');
+    }
     if (expected !== "allow") expect(rest.status).toBe(expected === "deny" ? 403 : 401);
 
     const grpcPrepared = await rpc.prepare(row.kind === "caller" ? (row.patientOwner ?? "self") : "self");

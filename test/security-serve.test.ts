@@ -87,6 +87,7 @@ describe("the open endpoints and /metrics", () => {
     const anonymous = await http1Request(secured.port, { path: "/metrics" });
     expect(anonymous.status).toBe(401);
     expect(JSON.parse(anonymous.body)).toEqual({ error: "unauthenticated", details: "authentication required" });
+    expect(anonymous.headers["www-authenticate"]).toBe('Bearer realm="sched"');
     const patient = await http1Request(secured.port, { path: "/metrics", headers: bearer(await token({ role: "patient", sub: crypto.randomUUID() })) });
     expect(patient.status).toBe(403);
     const staff = await http2Request(secured.port, { path: "/metrics", headers: bearer(await token({ role: "staff", sub: "scraper" })) });

@@ -13,8 +13,8 @@ export function metricsRoute(registry: Registry, authorize?: AuthorizeHeaders): 
       try {
         await authorize(requestHeaders(req));
       } catch (error) {
-        const { status, body } = errorResponse(error);
-        writeJson(res, status, { ...body });
+        const { status, body, headers } = errorResponse(error);
+        writeJson(res, status, { ...body }, headers);
         return true;
       }
     }

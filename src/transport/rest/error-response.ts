@@ -51,12 +51,14 @@ export function errorResponse(error: unknown): RestErrorResponse {
   return {
     status: errorStatuses[reason].http,
     body: { error: reason, details: connectError.rawMessage },
-    headers: headersOf(connectError.metadata),
+    headers: headersOf(reason, connectError.metadata),
   };
 }
 
-function headersOf(metadata: Headers): Headers | undefined {
+function headersOf(reason: ErrorCode, metadata: Headers): Headers | undefined {
   const headers = new Headers();
+  // RFC 6750 section 3: a 401 names the scheme it wants, and no more.
+  if (reason === "unauthenticated") headers.set("www-authenticate", 'Bearer realm="sched"');
   for (const name of restErrorHeaders) {
     const value = metadata.get(name);
     if (value !== null) headers.set(name, value);
