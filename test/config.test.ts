@@ -79,6 +79,8 @@ describe("loadConfig defaults", () => {
       lockTtlMs: 5000,
       shutdownTimeoutMs: 10_000,
       workerIntervalMs: 60_000,
+      security: { auth: undefined, metricsRequireAuth: false, rateLimit: { points: 100, durationSeconds: 1 } },
+      client: { token: undefined, caFile: undefined },
     });
   });
 
@@ -112,6 +114,8 @@ describe("loadConfig sources", () => {
       lockTtlMs: 2000,
       shutdownTimeoutMs: 30_000,
       workerIntervalMs: 30_000,
+      security: { auth: undefined, metricsRequireAuth: false, rateLimit: { points: 100, durationSeconds: 1 } },
+      client: { token: undefined, caFile: undefined },
     });
   });
 
@@ -280,6 +284,16 @@ describe("command-line flags", () => {
       ["WORKER_INTERVAL", "--worker-interval"],
       ["TLS_CERT_FILE", "--tls-cert-file"],
       ["TLS_KEY_FILE", "--tls-key-file"],
+      ["AUTH_JWT_SECRET", "--auth-jwt-secret"],
+      ["AUTH_JWT_PUBLIC_KEY_FILE", "--auth-jwt-public-key-file"],
+      ["AUTH_JWKS_FILE", "--auth-jwks-file"],
+      ["AUTH_ISSUER", "--auth-issuer"],
+      ["AUTH_AUDIENCE", "--auth-audience"],
+      ["METRICS_REQUIRE_AUTH", "--metrics-require-auth"],
+      ["RATE_LIMIT_POINTS", "--rate-limit-points"],
+      ["RATE_LIMIT_DURATION", "--rate-limit-duration"],
+      ["SCHED_TOKEN", "--sched-token"],
+      ["SCHED_CA_FILE", "--sched-ca-file"],
     ]);
   });
 

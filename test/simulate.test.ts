@@ -38,7 +38,7 @@ beforeAll(async () => {
     expiryWorkers.push(
       spawn(process.execPath, [bin, "expiry-worker", "--worker-interval", "1s"], {
         cwd: emptyDir,
-        env: { PATH: process.env.PATH ?? "", APP_ENV: "prod", POSTGRES_DSN: database.dsn },
+        env: { PATH: process.env.PATH ?? "", APP_ENV: "dev", POSTGRES_DSN: database.dsn },
         stdio: "ignore",
       }),
     );

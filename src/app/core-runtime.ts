@@ -1,3 +1,4 @@
+import type { Redis } from "ioredis";
 import type pg from "pg";
 import { PostgresAppointmentStore } from "../adapters/postgres/postgres-appointment-store.js";
 import { PostgresDirectoryStore } from "../adapters/postgres/postgres-directory-store.js";
@@ -19,6 +20,8 @@ export interface CoreRuntime {
   core: CoreServices;
   pool: pg.Pool;
   lock: SlotLock;
+  /** The Redis client of the slot lock, for the rate limiter; undefined when a lock was given. */
+  redis: Redis | undefined;
   close(): Promise<void>;
 }
 
@@ -36,8 +39,14 @@ export interface CoreRuntimeOptions {
 export function createCoreRuntime({ config, logger, lock, decorateLock, poolSize }: CoreRuntimeOptions): CoreRuntime {
   if (config.postgresDsn === undefined) throw new Error("POSTGRES_DSN is required");
   const pool = createPool(config.postgresDsn, { max: poolSize, logger });
-  const baseLock =
-    lock ?? new RedisSlotLock({ redis: createRedisClient(config.redis.url), lockTtlMs: config.lockTtlMs, logger });
+  let redis: Redis | undefined;
+  let baseLock: SlotLock;
+  if (lock === undefined) {
+    redis = createRedisClient(config.redis.url);
+    baseLock = new RedisSlotLock({ redis, lockTtlMs: config.lockTtlMs, logger });
+  } else {
+    baseLock = lock;
+  }
   const slotLock = decorateLock ? decorateLock(baseLock) : baseLock;
   const appointmentStore = new PostgresAppointmentStore(pool);
   const core: CoreServices = {
@@ -55,6 +64,7 @@ export function createCoreRuntime({ config, logger, lock, decorateLock, poolSize
     core,
     pool,
     lock: slotLock,
+    redis,
     async close() {
       await Promise.allSettled([slotLock.close(), pool.end()]);
     },

@@ -5,9 +5,19 @@ import { requestLogFields } from "../transport/observability/request-context.js"
 
 type Destination = NodeJS.WritableStream & { isTTY?: boolean };
 
-// Headers are not logged today; the redaction keeps a credential out of the
-// logs should anyone add them.
-const redactedPaths = ["authorization", "*.authorization", "headers.authorization", "*.headers.authorization"];
+// Neither headers nor tokens are logged today; the redaction keeps a
+// credential out of the logs should anyone add them, at the top level or one
+// object down (pino's wildcards reach one level).
+const redactedPaths = [
+  "authorization",
+  "*.authorization",
+  "headers.authorization",
+  "*.headers.authorization",
+  "token",
+  "*.token",
+  "secret",
+  "*.secret",
+];
 
 /**
  * JSON lines for machines; readable lines for a developer at a terminal in

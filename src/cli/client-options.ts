@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
 import { InvalidArgumentError, Option, type Command, type CommanderError } from "commander";
 import { createSchedClient, type SchedClient, type SchedProtocol } from "../client/index.js";
 import { loadConfig } from "../config/config.js";
+import { ConfigError } from "../config/config-error.js";
 import { ServerCallError } from "./server-call-error.js";
 
 /** The options every client command has. */
@@ -8,6 +10,8 @@ export interface ClientOptions {
   url?: string;
   protocol: SchedProtocol;
   json?: boolean;
+  token?: string;
+  caFile?: string;
 }
 
 export interface Server {
@@ -20,7 +24,7 @@ const protocols: SchedProtocol[] = ["grpc", "connect", "grpc-web"];
 // A server that accepts the connection but never answers must not hang the terminal.
 const callTimeoutMs = 30_000;
 
-/** Adds --url, --protocol and --json, and makes every usage mistake exit 2. */
+/** Adds --url, --protocol, --token, --ca-file and --json, and makes every usage mistake exit 2. */
 export function addClientOptions(command: Command): Command {
   return exitTwoOnUsageError(command)
     .addOption(
@@ -28,6 +32,8 @@ export function addClientOptions(command: Command): Command {
         .argParser(parseServerUrl),
     )
     .addOption(new Option("--protocol <protocol>", "how to call it").choices(protocols).default("grpc"))
+    .option("--token <token>", "bearer token to send (SCHED_TOKEN; the variable keeps it out of the process list)")
+    .option("--ca-file <file>", "PEM CA certificate(s) to trust for an https:// --url (SCHED_CA_FILE)")
     .option("--json", "print the JSON the REST API answers, for scripts");
 }
 
@@ -41,8 +47,16 @@ export function exitTwoOnUsageError(command: Command): Command {
 }
 
 export function connect(options: ClientOptions): Server {
-  const url = options.url ?? `http://localhost:${loadConfig().httpPort}`;
-  const client = createSchedClient({ baseUrl: url, protocol: options.protocol, defaultTimeoutMs: callTimeoutMs });
+  const config = loadConfig();
+  const url = options.url ?? `http://localhost:${config.httpPort}`;
+  const caFile = options.caFile ?? config.client.caFile;
+  const client = createSchedClient({
+    baseUrl: url,
+    protocol: options.protocol,
+    defaultTimeoutMs: callTimeoutMs,
+    token: options.token ?? config.client.token,
+    ca: caFile === undefined ? undefined : readCaFile(caFile),
+  });
   return {
     url,
     async call(request) {
@@ -53,6 +67,14 @@ export function connect(options: ClientOptions): Server {
       }
     },
   };
+}
+
+function readCaFile(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new ConfigError("SCHED_CA_FILE", `--ca-file: cannot read ${file} (${(error as { code?: string }).code ?? "unreadable"})`);
+  }
 }
 
 function parseServerUrl(value: string): string {

@@ -10,6 +10,7 @@ import { registerSeed } from "./commands/seed.js";
 import { registerSimulate } from "./commands/simulate.js";
 import { registerServe } from "./commands/serve.js";
 import { registerSlots } from "./commands/slots.js";
+import { registerToken } from "./commands/token.js";
 import { describeError } from "./describe-error.js";
 
 export function buildProgram(): Command {
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerPatients(program);
   registerClinicians(program);
   registerDev(program);
+  registerToken(program);
   return program;
 }
 

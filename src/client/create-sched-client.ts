@@ -17,6 +17,10 @@ export interface SchedClientOptions {
   interceptors?: Interceptor[];
   /** Per-call deadline unless a call sets its own. */
   defaultTimeoutMs?: number;
+  /** A bearer token sent as `authorization` with every call. */
+  token?: string;
+  /** PEM CA certificate(s) to trust for an https:// baseUrl, e.g. a private CA's; the system's CAs otherwise. */
+  ca?: string | Buffer;
 }
 
 /** One typed client per service of the sched.v1 API, sharing one transport. */
@@ -29,8 +33,9 @@ export interface SchedClient {
 function createTransport(options: SchedClientOptions): Transport {
   const common = {
     baseUrl: options.baseUrl,
-    interceptors: options.interceptors ?? [],
+    interceptors: [...(options.token === undefined ? [] : [bearerToken(options.token)]), ...(options.interceptors ?? [])],
     defaultTimeoutMs: options.defaultTimeoutMs,
+    nodeOptions: options.ca === undefined ? undefined : { ca: options.ca },
   };
   switch (options.protocol ?? "grpc") {
     case "grpc":
@@ -40,6 +45,14 @@ function createTransport(options: SchedClientOptions): Transport {
     case "connect":
       return createConnectTransport({ ...common, httpVersion: options.httpVersion ?? "2" });
   }
+}
+
+function bearerToken(token: string): Interceptor {
+  const authorization = `Bearer ${token}`;
+  return (next) => (request) => {
+    request.header.set("authorization", authorization);
+    return next(request);
+  };
 }
 
 export function createSchedClient(options: SchedClientOptions): SchedClient {

@@ -3,6 +3,15 @@ import path from "node:path";
 import { parse as parseDotEnv } from "dotenv";
 import { ConfigError } from "./config-error.js";
 import { parseDuration } from "./duration.js";
+import {
+  clientConfig,
+  securityConfig,
+  securityDefaults,
+  securityMeanings,
+  type ClientConfig,
+  type SecurityConfig,
+  type SecurityVariable,
+} from "./security-config.js";
 
 export type AppEnv = "dev" | "prod";
 
@@ -22,6 +31,10 @@ export interface Config {
   workerIntervalMs: number;
   /** Both files, or undefined for cleartext (HTTP/1.1 and h2c). */
   tls: TlsConfig | undefined;
+  /** Authentication, /metrics protection and rate limits of `serve`. */
+  security: SecurityConfig;
+  /** What the client commands send: a bearer token and a CA to trust. */
+  client: ClientConfig;
 }
 
 export interface TlsConfig {
@@ -42,7 +55,8 @@ export type ConfigVariable =
   | "SHUTDOWN_TIMEOUT"
   | "WORKER_INTERVAL"
   | "TLS_CERT_FILE"
-  | "TLS_KEY_FILE";
+  | "TLS_KEY_FILE"
+  | SecurityVariable;
 
 export interface LoadConfigOptions {
   /** Defaults to process.env. */
@@ -70,6 +84,7 @@ const defaults = {
   LOCK_TTL: "5s",
   SHUTDOWN_TIMEOUT: "10s",
   WORKER_INTERVAL: "1m",
+  ...securityDefaults,
 } as const satisfies Partial<Record<ConfigVariable, string>>;
 
 const meanings: Record<ConfigVariable, string> = {
@@ -86,6 +101,7 @@ const meanings: Record<ConfigVariable, string> = {
   WORKER_INTERVAL: "expiry-worker period",
   TLS_CERT_FILE: "PEM certificate (chain): serve HTTPS, with HTTP/2 and HTTP/1.1 by ALPN",
   TLS_KEY_FILE: "PEM private key of TLS_CERT_FILE",
+  ...securityMeanings,
 };
 
 export const configFlags: readonly ConfigFlag[] = (Object.keys(meanings) as ConfigVariable[]).map(
@@ -129,11 +145,13 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     shutdownTimeoutMs: positiveDuration("SHUTDOWN_TIMEOUT", valueOrDefault("SHUTDOWN_TIMEOUT")),
     workerIntervalMs: positiveDuration("WORKER_INTERVAL", valueOrDefault("WORKER_INTERVAL")),
     tls: tlsConfig(valueOf("TLS_CERT_FILE"), valueOf("TLS_KEY_FILE")),
+    security: securityConfig(valueOf),
+    client: clientConfig(valueOf),
   };
 }
 
 type Source = Readonly<Record<string, string | undefined>>;
-type Lookup = (variable: ConfigVariable) => string | undefined;
+export type Lookup = (variable: ConfigVariable) => string | undefined;
 
 function lookupIn(sources: Source[]): Lookup {
   return (variable) =>

@@ -14,7 +14,7 @@ import { serverCell } from "./server-cell.js";
 /*
  * npm run bench [-- --seconds 10 --clients 1,16,50 --out bench-results.json]
  *
- * One machine, one run: a fresh database, one `sched serve` (APP_ENV=prod,
+ * One machine, one run: a fresh database, one `sched serve` (APP_ENV=dev, open,
  * the real Redis), the load generator in this process, and pgbench running
  * the project's own booking statement as the baseline.
  */
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
       seed: seed.rows,
       hotSlots: hotSlotCount,
       notes: [
-        `one sched serve process (APP_ENV=prod, real Redis) on a ${(await import("node:os")).cpus().length}-core machine; the load generator runs in the bench process`,
+        `one sched serve process (APP_ENV=dev, open, real Redis) on a ${(await import("node:os")).cpus().length}-core machine; the load generator runs in the bench process`,
         "baseline: pgbench -M prepared running the booking statement read out of dist/src/adapters/postgres/sql/create-hold.js (temporary until it is exported), with $1/$2 looked up from numbered mapping tables in a prepended CTE: the lookup is part of the baseline's cost",
         "ratio = attempts/s of the cell ÷ pgbench tps at the same shape and client count; pgbench's booked = holds in appointments after the cell, its conflicts = logged transactions − booked − failed (refusals are rows of the statement, not errors)",
         "pgbench aborts a client on any SQL error (e.g. the capacity trigger's check_violation on a hot slot); aborted clients are counted in errors",

@@ -30,7 +30,7 @@ export interface ServerProcess {
 export function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(process.execPath, [bin, "serve", "--host", "127.0.0.1"], {
     cwd: emptyDir,
-    env: { PATH: process.env.PATH ?? "", APP_ENV: "prod", HTTP_PORT: "0", ...env },
+    env: { PATH: process.env.PATH ?? "", APP_ENV: "dev", HTTP_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

@@ -3,6 +3,8 @@ import type { Command } from "commander";
 import { pendingMigrations, type SqlReader } from "../../adapters/postgres/pending-migrations.js";
 import { ping } from "../../adapters/postgres/sql/ping.js";
 import { createCoreRuntime, type CoreRuntime } from "../../app/core-runtime.js";
+import { createEdgeAccess } from "../../app/edge-access.js";
+import type { PinnedKey } from "../../adapters/jwt/verification-key.js";
 import { flagsFromOptions, loadConfig, type Config, type ConfigVariable, type TlsConfig } from "../../config/config.js";
 import type { Logger } from "../../core/ports/logger.js";
 import type { SlotLock } from "../../core/ports/slot-lock.js";
@@ -14,6 +16,7 @@ import type { RunningServer } from "../../transport/server/start-server.js";
 import { createCliLogger } from "../cli-logger.js";
 import { CommandFailure } from "../command-failure.js";
 import { addConfigOptions } from "../config-options.js";
+import { accessVariables, openAccessWarning, serveVerificationKey } from "../serve-access.js";
 
 export const servingVariables: ConfigVariable[] = [
   "POSTGRES_DSN",
@@ -41,16 +44,18 @@ export function registerServe(program: Command): void {
         "Run `sched migrate` first: serving never changes the schema. SIGINT or SIGTERM drains\n" +
         "requests under way for up to SHUTDOWN_TIMEOUT, then exits; a second signal exits at once.",
     );
-  addConfigOptions(command, servingVariables);
+  addConfigOptions(command, [...servingVariables, ...accessVariables]);
   command.action(async (options: { host?: string } & Record<string, unknown>) => {
     const config = loadConfig({ flags: flagsFromOptions(options), required: ["POSTGRES_DSN"] });
-    await serve(config, createCliLogger(config.appEnv), options.host);
+    const key = serveVerificationKey(config);
+    await serve(config, createCliLogger(config.appEnv), options.host, key);
   });
 }
 
-async function serve(config: Config, logger: Logger, host: string | undefined): Promise<void> {
-  const { runtime, server, url } = await startApi({ config, logger, host });
+async function serve(config: Config, logger: Logger, host: string | undefined, key: PinnedKey | undefined): Promise<void> {
+  const { runtime, server, url } = await startApi({ config, logger, host, key });
   try {
+    if (key === undefined) logger.warn({}, openAccessWarning);
     logger.info({ url, port: server.port }, `sched serving on ${url}`);
     const signal = await nextStopSignal();
     logger.info({ signal, drain_ms: config.shutdownTimeoutMs }, "shutting down: finishing requests under way");
@@ -68,6 +73,8 @@ export interface ApiOptions {
   /** Replaces the Redis lock, for `sched dev` without Redis. */
   lock?: SlotLock;
   poolSize?: number;
+  /** Verifies bearer tokens; without it the API is open to everybody. */
+  key?: PinnedKey;
 }
 
 export interface RunningApi {
@@ -77,7 +84,7 @@ export interface RunningApi {
 }
 
 /** The core on its adapters, served on one port: what `serve` runs, and `dev` too. */
-export async function startApi({ config, logger, host, lock, poolSize }: ApiOptions): Promise<RunningApi> {
+export async function startApi({ config, logger, host, lock, poolSize, key }: ApiOptions): Promise<RunningApi> {
   const metrics = createServerMetrics();
   const runtime = createCoreRuntime({
     config,
@@ -91,7 +98,8 @@ export async function startApi({ config, logger, host, lock, poolSize }: ApiOpti
     const probes = dependencyProbes({ pingDatabase: () => ping(runtime.pool), lock: runtime.lock });
     await requireCurrentSchema(runtime.pool, probes, logger);
     const tls = config.tls && readTlsFiles(config.tls);
-    const server = await startSchedServer({ core: runtime.core, probes, metrics, logger, port: config.httpPort, host, tls });
+    const access = createEdgeAccess({ security: config.security, key, redis: runtime.redis });
+    const server = await startSchedServer({ core: runtime.core, probes, metrics, logger, port: config.httpPort, host, tls, ...access });
     return { runtime, server, url: `${tls ? "https" : "http"}://${urlHost(host)}:${server.port}` };
   } catch (error) {
     await runtime.close();

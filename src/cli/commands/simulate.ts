@@ -26,6 +26,7 @@ export function registerSimulate(program: Command): void {
     .addOption(new Option("--read-ratio <ratio>", "share of reads (an appointment, or a patient's list)").env("SIM_READ_RATIO").default("0.1"))
     .addOption(new Option("--patient-limit <n>", "patients to load from the database").env("SIM_PATIENT_LIMIT").default("1000"))
     .addOption(new Option("--slot-limit <n>", "open slots to load from the database").env("SIM_SLOT_LIMIT").default("1000"))
+    .addOption(new Option("--token <token>", "a staff or service bearer token, for a server that asks for one").env("SCHED_TOKEN"))
     .option("--json", "print the report as JSON")
     .addHelpText(
       "after",

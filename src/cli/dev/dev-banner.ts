@@ -21,6 +21,7 @@ export function devBanner(facts: DevBannerFacts): string {
     "",
     `  This is single-instance mode: one process with ${database}, ${facts.lockDescription}`,
     "  and the expiry worker. Run one at a time, and not in production.",
+    "  Authentication is off: no token is asked for and every caller may do everything.",
     facts.embedded
       ? `  Data lives in ${facts.dataLocation} (start afresh with --reset).`
       : `  Data lives in ${facts.dataLocation}.`,

@@ -12,7 +12,7 @@ interface Answer {
  * The REST API over HTTP/1.1 keep-alive connections, one per worker at most,
  * as the original service's simulator drove it.
  */
-export function restTrafficClient(baseUrl: string, connections: number): TrafficClient {
+export function restTrafficClient(baseUrl: string, connections: number, token: string | undefined): TrafficClient {
   const base = new URL(baseUrl);
   const transport = base.protocol === "https:" ? https : http;
   const agent = new transport.Agent({ keepAlive: true, maxSockets: connections });
@@ -34,6 +34,7 @@ export function restTrafficClient(baseUrl: string, connections: number): Traffic
       request.setTimeout(callTimeoutMs, () => request.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })));
       request.on("error", reject);
       if (payload !== undefined) request.setHeader("content-type", "application/json");
+      if (token !== undefined) request.setHeader("authorization", `Bearer ${token}`);
       request.end(payload);
     });
 

@@ -5,8 +5,8 @@ import { failure, refusal, success, type Outcome } from "./outcome.js";
 import { callTimeoutMs, type TrafficClient } from "./traffic-client.js";
 
 /** The generated client over the Connect or gRPC protocol, every worker multiplexed on one HTTP/2 connection. */
-export function rpcTrafficClient(baseUrl: string, protocol: "connect" | "grpc"): TrafficClient {
-  const client = createSchedClient({ baseUrl, protocol, httpVersion: "2", defaultTimeoutMs: callTimeoutMs });
+export function rpcTrafficClient(baseUrl: string, protocol: "connect" | "grpc", token: string | undefined): TrafficClient {
+  const client = createSchedClient({ baseUrl, protocol, httpVersion: "2", defaultTimeoutMs: callTimeoutMs, token });
 
   const outcomeOf = async <T>(call: Promise<T>): Promise<Outcome & { response?: T }> => {
     try {

@@ -35,5 +35,7 @@ export async function runSimulation(settings: SimulationSettings, ids: Simulatio
 }
 
 function trafficClient(settings: SimulationSettings, url: string, connections: number): TrafficClient {
-  return settings.protocol === "rest" ? restTrafficClient(url, connections) : rpcTrafficClient(url, settings.protocol);
+  return settings.protocol === "rest"
+    ? restTrafficClient(url, connections, settings.token)
+    : rpcTrafficClient(url, settings.protocol, settings.token);
 }

@@ -13,6 +13,8 @@ export interface SimulationSettings {
   mix: TrafficMix;
   patientLimit: number;
   slotLimit: number;
+  /** A staff or service token for a server that asks for one. */
+  token: string | undefined;
 }
 
 export const defaultUrl = "http://localhost:8080";
@@ -37,6 +39,7 @@ export function simulationSettings(command: Command): SimulationSettings {
     }),
     patientLimit: positiveInteger(...value("patientLimit")),
     slotLimit: positiveInteger(...value("slotLimit")),
+    token: typeof options.token === "string" ? options.token : undefined,
   };
 }
 

@@ -8,7 +8,8 @@ import type { SimulationSettings } from "./simulate-settings.js";
 
 /** What `sched simulate --json` writes. */
 export interface SimulationReport {
-  settings: SimulationSettings & { patientsLoaded: number; slotsLoaded: number };
+  /** The settings, but never the token: reports get pasted into tickets. */
+  settings: Omit<SimulationSettings, "token"> & { patientsLoaded: number; slotsLoaded: number };
   seconds: number;
   operations: Record<Operation | "all", OperationReport>;
   audit: InvariantAudit;
@@ -26,8 +27,9 @@ export function simulationReport(
     operations.map((operation) => [operation, OperationStats.report([run.stats[operation]], run.seconds)]),
   ) as Record<Operation, OperationReport>;
   const { hold, verdict } = invariantVerdict(audit);
+  const { token: _token, ...shown } = settings;
   return {
-    settings: { ...settings, mix: roundedMix(settings.mix), patientsLoaded: ids.patientIds.length, slotsLoaded: ids.slotIds.length },
+    settings: { ...shown, mix: roundedMix(settings.mix), patientsLoaded: ids.patientIds.length, slotsLoaded: ids.slotIds.length },
     seconds: Math.round(run.seconds * 1000) / 1000,
     operations: { ...perOperation, all: OperationStats.report(Object.values(run.stats), run.seconds) },
     audit,

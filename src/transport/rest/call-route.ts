@@ -1,5 +1,6 @@
 import { create, type JsonValue } from "@bufbuild/protobuf";
 import { Code, ConnectError, createHandlerContext } from "@connectrpc/connect";
+import { clientAddressValues } from "../security/client-address.js";
 import { requestHeaders, requestUrl, type NodeRequest } from "./node-request.js";
 import { readBody } from "./read-body.js";
 import { renderResponse } from "./render-json.js";
@@ -45,6 +46,7 @@ export async function callRoute({ route, variables, query, request, response, ma
     url: requestUrl(request),
     requestSignal: clientGone.signal,
     requestHeader: requestHeaders(request),
+    contextValues: clientAddressValues(request),
   });
   try {
     const output = create(route.output, (await route.implementation(input, context)) as never);

@@ -11,7 +11,12 @@ export interface RestErrorBody {
 export interface RestErrorResponse {
   status: number;
   body: RestErrorBody;
+  /** Headers the error asks for, such as a rate limit's Retry-After. */
+  headers?: Headers;
 }
+
+// The only error metadata a REST client is told: the rest is gRPC's business.
+const restErrorHeaders = ["retry-after"];
 
 export type ProtocolFailure = keyof typeof restProtocolStatuses;
 
@@ -43,7 +48,22 @@ export function errorResponse(error: unknown): RestErrorResponse {
   if (reason === undefined || reason === "internal_error" || !isKnownCode(reason)) {
     return { status: errorStatuses.internal_error.http, body: { error: "internal_error", details: "internal error" } };
   }
-  return { status: errorStatuses[reason].http, body: { error: reason, details: connectError.rawMessage } };
+  return {
+    status: errorStatuses[reason].http,
+    body: { error: reason, details: connectError.rawMessage },
+    headers: headersOf(reason, connectError.metadata),
+  };
+}
+
+function headersOf(reason: ErrorCode, metadata: Headers): Headers | undefined {
+  const headers = new Headers();
+  // RFC 6750 section 3: a 401 names the scheme it wants, and no more.
+  if (reason === "unauthenticated") headers.set("www-authenticate", 'Bearer realm="sched"');
+  for (const name of restErrorHeaders) {
+    const value = metadata.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  return [...headers.keys()].length === 0 ? undefined : headers;
 }
 
 function isKnownCode(reason: string): reason is ErrorCode {

@@ -60,6 +60,6 @@ export function restNotFound(response: NodeResponse): void {
   writeError(response, protocolErrorResponse("not_found", "no such path"));
 }
 
-function writeError(response: NodeResponse, { status, body }: RestErrorResponse): void {
-  writeJson(response, status, { ...body });
+function writeError(response: NodeResponse, { status, body, headers }: RestErrorResponse): void {
+  writeJson(response, status, { ...body }, headers);
 }

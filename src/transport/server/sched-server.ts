@@ -10,9 +10,12 @@ import { createRequestLog } from "../observability/request-log.js";
 import type { ServerMetrics } from "../observability/server-metrics.js";
 import { grpcReflectionBinding } from "../reflection/grpc-reflection-service.js";
 import { createRestHandler, restNotFound } from "../rest/rest-handler.js";
+import type { Authenticate } from "../security/authenticate.js";
+import { clientAddressValues } from "../security/client-address.js";
+import type { AuthorizeHeaders } from "../security/metrics-access.js";
 import { registerBindings, schedServiceBindings } from "../services/bindings.js";
 import type { CoreServices } from "../services/core-services.js";
-import type { NodeResponse } from "./http-route.js";
+import type { NodeRequest, NodeResponse } from "./http-route.js";
 import { createRequestHandler } from "./request-handler.js";
 import { startServer, type RunningServer, type ServerTimeouts } from "./start-server.js";
 
@@ -28,6 +31,10 @@ export interface SchedServerOptions {
   timeouts?: Partial<ServerTimeouts>;
   /** PEM certificate and key; cleartext without them. */
   tls?: { cert: Buffer; key: Buffer };
+  /** Who calls each RPC (and whether they may, now); everybody is anonymous without it. */
+  authenticate?: Authenticate;
+  /** Guards /metrics; open without it. */
+  authorizeMetrics?: AuthorizeHeaders;
 }
 
 const defaultMaxBodyBytes = 1024 * 1024;
@@ -39,13 +46,15 @@ export async function startSchedServer(options: SchedServerOptions): Promise<Run
   // under way ignore it and finish.
   const shutdown = new AbortController();
   const observer = { metrics, logger };
-  const services = observedBindings(schedServiceBindings(core), observer);
+  const services = observedBindings(schedServiceBindings(core, options.authenticate), observer);
   const health = grpcHealthBinding({ probes, services: services.map(({ service }) => service.typeName) });
   const reflection = grpcReflectionBinding([...services, health].map(({ service }) => service));
   const grpcStandard = observedBindings([health, reflection], observer);
   const rpc = connectNodeAdapter({
     routes: (router) => registerBindings(router, [...services, ...grpcStandard]),
     readMaxBytes: maxBodyBytes,
+    // connect-node types the request structurally; it is the one we handed it.
+    contextValues: (req) => clientAddressValues(req as NodeRequest),
     shutdownSignal: shutdown.signal,
     // Plain `curl -d` calls are welcome; the header only guards browsers' CORS.
     requireConnectProtocolHeader: false,
@@ -57,7 +66,7 @@ export async function startSchedServer(options: SchedServerOptions): Promise<Run
     },
   });
   const handler = createRequestHandler({
-    routes: [healthRoutes(probes), metricsRoute(metrics.registry), createRestHandler(services, { maxBodyBytes, logger })],
+    routes: [healthRoutes(probes), metricsRoute(metrics.registry, options.authorizeMetrics), createRestHandler(services, { maxBodyBytes, logger })],
     rpc,
     requestLog: createRequestLog(observer),
     logger,

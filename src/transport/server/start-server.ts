@@ -1,7 +1,7 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net, { type AddressInfo, type Socket } from "node:net";
-import type { TLSSocket } from "node:tls";
+import tlsServers, { type TLSSocket } from "node:tls";
 import { ConnectionTracker } from "./connection-tracker.js";
 import type { NodeRequest, NodeResponse } from "./http-route.js";
 import { sniffProtocol } from "./sniff-protocol.js";
@@ -50,7 +50,10 @@ const defaultTimeouts: ServerTimeouts = {
  * HTTP/1.1 and HTTP/2 on one port. With TLS, ALPN picks the protocol. In
  * cleartext, Node's HTTP/2 server answers HTTP/1.1 only through ALPN, so a
  * plain TCP server reads each connection's first bytes and hands the socket
- * to the server that speaks its protocol.
+ * to the server that speaks its protocol. Either way one HTTP/1 server and
+ * one HTTP/2 server answer, so that both modes enforce the same timeouts:
+ * HTTP/2's own HTTP/1.1 fallback (allowHTTP1) knows no header or request
+ * timeout, and a client dripping its headers over TLS would hold its socket.
  */
 export async function startServer({ port, host, handler, timeouts, onError, tls }: ServerOptions): Promise<RunningServer> {
   const limits = { ...defaultTimeouts, ...timeouts };
@@ -72,19 +75,17 @@ export async function startServer({ port, host, handler, timeouts, onError, tls 
   const connections = new ConnectionTracker();
   const undecided = new Set<Socket>();
   const settings = { maxConcurrentStreams: 1_000 };
-  const http2Server = tls
-    ? http2.createSecureServer({ ...tls, allowHTTP1: true, settings }, (req, res) => {
-        // With allowHTTP1, an HTTP/1.1 connection's request and response are
-        // Node's http ones, not the HTTP/2 compatibility objects.
-        if (req.httpVersionMajor === 1) answerHttp1(req as never, res as never);
-        else handler(req, res);
-      })
-    : http2.createServer({ settings }, handler);
+  const http2Server = http2.createServer({ settings }, handler);
   http2Server.setTimeout(limits.http2IdleMs);
   http2Server.on("session", (session) => connections.addSession(session));
-  if (tls) http2Server.on("secureConnection", (socket: TLSSocket) => connections.addSocket(socket));
 
-  const listener = tls ? http2Server : net.createServer({ noDelay: true }, (socket) => {
+  const acceptTls = (socket: TLSSocket): void => {
+    connections.addSocket(socket);
+    // A client that offers no ALPN speaks HTTP/1.1, as with Node's own HTTPS server.
+    if (socket.alpnProtocol === "h2") http2Server.emit("connection", socket);
+    else http1Server.emit("connection", socket);
+  };
+  const acceptCleartext = (socket: Socket): void => {
     connections.addSocket(socket);
     undecided.add(socket);
     socket.once("close", () => undecided.delete(socket));
@@ -99,11 +100,17 @@ export async function startServer({ port, host, handler, timeouts, onError, tls 
         socket.resume();
       }
     });
-  });
+  };
+  const listener = tls
+    ? tlsServers.createServer({ ...tls, ALPNProtocols: ["h2", "http/1.1"], handshakeTimeout: limits.firstBytesMs }, acceptTls)
+    : net.createServer({ noDelay: true }, acceptCleartext);
+  // Node reports a handshake that timed out (or failed) but leaves its
+  // socket open (measured on Node 20): a client saying nothing would hold it.
+  if (tls) listener.on("tlsClientError", (_error: Error, socket: TLSSocket) => socket.destroy());
   // The HTTP/1 server never listens itself, but it starts tracking
   // connections (and so enforcing headersTimeout and requestTimeout) only on
   // its "listening" event.
-  if (!tls) listener.once("listening", () => http1Server.emit("listening"));
+  listener.once("listening", () => http1Server.emit("listening"));
   await new Promise<void>((resolve, reject) => {
     listener.once("error", reject);
     listener.listen(port, host, () => {

@@ -1,0 +1,42 @@
+import type { Redis } from "ioredis";
+import { JoseTokenVerifier } from "../adapters/jwt/jose-token-verifier.js";
+import type { PinnedKey } from "../adapters/jwt/verification-key.js";
+import { RedisRateLimiter } from "../adapters/redis/redis-rate-limiter.js";
+import type { SecurityConfig } from "../config/security-config.js";
+import type { Authenticate } from "../transport/security/authenticate.js";
+import { authenticateRequests, bearerAuthentication } from "../transport/security/bearer-authentication.js";
+import { metricsAccess, type AuthorizeHeaders } from "../transport/security/metrics-access.js";
+import { rateLimitedAccess } from "../transport/security/rate-limited-access.js";
+
+/** What the server asks of each request before the core sees it; empty: open access. */
+export interface EdgeAccess {
+  authenticate?: Authenticate;
+  authorizeMetrics?: AuthorizeHeaders;
+}
+
+export interface EdgeAccessOptions {
+  security: SecurityConfig;
+  /** The key of security.auth, read from its file; undefined serves open. */
+  key: PinnedKey | undefined;
+  /** Shared counters across instances; without it nothing is rate-limited. */
+  redis: Redis | undefined;
+}
+
+/**
+ * Bearer-token authentication and per-caller rate limits. An open server has
+ * nobody to tell apart, so it limits nobody.
+ */
+export function createEdgeAccess({ security, key, redis }: EdgeAccessOptions): EdgeAccess {
+  if (security.auth === undefined || key === undefined) return {};
+  const { issuer, audience } = security.auth;
+  const authenticateHeaders = bearerAuthentication(new JoseTokenVerifier({ key, issuer, audience }));
+  const authenticated = authenticateRequests(authenticateHeaders);
+  const limits = security.rateLimit;
+  return {
+    authenticate:
+      limits === undefined || redis === undefined
+        ? authenticated
+        : rateLimitedAccess(authenticated, new RedisRateLimiter({ redis, ...limits })),
+    authorizeMetrics: security.metricsRequireAuth ? metricsAccess(authenticateHeaders) : undefined,
+  };
+}

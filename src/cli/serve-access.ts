@@ -1,0 +1,76 @@
+import { readFileSync } from "node:fs";
+import { pinnedKey, type PinnedKey, type VerificationKeyMaterial } from "../adapters/jwt/verification-key.js";
+import type { Config, ConfigVariable } from "../config/config.js";
+import { ConfigError } from "../config/config-error.js";
+import type { VerificationKeySource } from "../config/security-config.js";
+
+/** The settings of authentication, /metrics and rate limits, which `serve` has and `dev` has not. */
+export const accessVariables: ConfigVariable[] = [
+  "AUTH_JWT_SECRET",
+  "AUTH_JWT_PUBLIC_KEY_FILE",
+  "AUTH_JWKS_FILE",
+  "AUTH_ISSUER",
+  "AUTH_AUDIENCE",
+  "METRICS_REQUIRE_AUTH",
+  "RATE_LIMIT_POINTS",
+  "RATE_LIMIT_DURATION",
+];
+
+/** What a dev server without a key logs once it serves. */
+export const openAccessWarning =
+  "no token verification key (AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE): serving WITHOUT authentication, every caller may do everything";
+
+/**
+ * The verification key `serve` runs with, or undefined to serve open, which
+ * only dev allows: in prod an unprotected patient calendar is a mistake to
+ * stop at, not to warn about.
+ */
+export function serveVerificationKey(config: Config): PinnedKey | undefined {
+  const auth = config.security.auth;
+  if (auth === undefined) {
+    if (config.appEnv === "prod") {
+      throw new ConfigError(
+        "AUTH_JWT_SECRET",
+        "APP_ENV=prod needs a token verification key: set AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE",
+      );
+    }
+    return undefined;
+  }
+  const { variable, material } = readKeyMaterial(auth.key);
+  try {
+    return pinnedKey(material);
+  } catch (error) {
+    throw new ConfigError(variable, `${variable}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function readKeyMaterial(source: VerificationKeySource): { variable: ConfigVariable; material: VerificationKeyMaterial } {
+  switch (source.kind) {
+    case "secret":
+      return { variable: "AUTH_JWT_SECRET", material: { kind: "secret", secret: source.secret } };
+    case "public-key-file":
+      return {
+        variable: "AUTH_JWT_PUBLIC_KEY_FILE",
+        material: { kind: "public-key", pem: readText("AUTH_JWT_PUBLIC_KEY_FILE", source.file) },
+      };
+    case "jwks-file":
+      return { variable: "AUTH_JWKS_FILE", material: { kind: "jwks", jwks: readJson("AUTH_JWKS_FILE", source.file) } };
+  }
+}
+
+function readText(variable: ConfigVariable, file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    throw new ConfigError(variable, `${variable}: cannot read ${file} (${(error as { code?: string }).code ?? "unreadable"})`);
+  }
+}
+
+function readJson(variable: ConfigVariable, file: string): unknown {
+  const text = readText(variable, file);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ConfigError(variable, `${variable}: ${file} is not JSON (expected a JSON Web Key Set: {"keys":[…]})`);
+  }
+}
