@@ -4,7 +4,7 @@ import { PostgresDirectoryStore } from "../adapters/postgres/postgres-directory-
 import { PostgresIdempotencyStore } from "../adapters/postgres/postgres-idempotency-store.js";
 import { PostgresSlotStore } from "../adapters/postgres/postgres-slot-store.js";
 import { createPool } from "../adapters/postgres/pool.js";
-import { createRedisClient } from "../adapters/redis/create-redis-client.js";
+import { createRedisConnection } from "../adapters/redis/create-redis-client.js";
 import { RedisSlotLock } from "../adapters/redis/redis-slot-lock.js";
 import type { Config } from "../config/config.js";
 import type { Logger } from "../core/ports/logger.js";
@@ -35,9 +35,14 @@ export interface CoreRuntimeOptions {
 /** The composition root: the one place that knows every adapter. */
 export function createCoreRuntime({ config, logger, lock, decorateLock, poolSize }: CoreRuntimeOptions): CoreRuntime {
   if (config.postgresDsn === undefined) throw new Error("POSTGRES_DSN is required");
-  const pool = createPool(config.postgresDsn, { max: poolSize, logger });
+  const pool = createPool(config.postgresDsn, {
+    max: poolSize,
+    connectionTimeoutMs: config.postgresConnectTimeoutMs,
+    queryTimeoutMs: config.postgresQueryTimeoutMs,
+    logger,
+  });
   const baseLock =
-    lock ?? new RedisSlotLock({ redis: createRedisClient(config.redis.url), lockTtlMs: config.lockTtlMs, logger });
+    lock ?? new RedisSlotLock({ redis: createRedisConnection(config.redis), lockTtlMs: config.lockTtlMs, logger });
   const slotLock = decorateLock ? decorateLock(baseLock) : baseLock;
   const appointmentStore = new PostgresAppointmentStore(pool);
   const core: CoreServices = {

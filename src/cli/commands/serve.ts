@@ -17,7 +17,10 @@ import { addConfigOptions } from "../config-options.js";
 
 export const servingVariables: ConfigVariable[] = [
   "POSTGRES_DSN",
+  "POSTGRES_CONNECT_TIMEOUT",
+  "POSTGRES_QUERY_TIMEOUT",
   "REDIS_URL",
+  "REDIS_CLUSTER_NODES",
   "REDIS_ADDR",
   "REDIS_USERNAME",
   "REDIS_PASSWORD",
