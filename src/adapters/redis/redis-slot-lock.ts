@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Cluster, Redis, Result } from "ioredis";
+import { Cluster, type Redis, type Result } from "ioredis";
 import { silentLogger, type Logger } from "../../core/ports/logger.js";
 import type { LockAttempt, SlotLock } from "../../core/ports/slot-lock.js";
 
@@ -74,7 +74,12 @@ export class RedisSlotLock implements SlotLock {
   }
 
   async isAvailable(): Promise<boolean> {
-    return (await this.call(() => this.redis.ping())).ok;
+    const redis = this.redis;
+    if (!(redis instanceof Cluster)) return (await this.call(() => redis.ping())).ok;
+    // Live nodes answer PING while the cluster refuses every key (a master
+    // lost, and the slots it served with it): ask for the cluster's own verdict.
+    const answer = await this.call(() => redis.cluster("INFO"));
+    return answer.ok && /^cluster_state:ok\b/m.test(answer.value);
   }
 
   // Resolves once the connection is closed, so that nothing keeps the process alive.
