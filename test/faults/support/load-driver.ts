@@ -167,8 +167,10 @@ export class LoadDriver {
     stats.calls += 1;
     const headers: Record<string, string> = idempotencyKey ? { "idempotency-key": idempotencyKey } : {};
     const attempts = this.options.maxAttempts ?? 6;
+    // Each retry goes to the next server after the one that failed, so that a dead one is tried once per round.
+    const first = this.next++;
     for (let attempt = 0; attempt < attempts; attempt += 1) {
-      const target = this.targets[this.next++ % this.targets.length]!;
+      const target = this.targets[(first + attempt) % this.targets.length]!;
       const result = await target.call("POST", path, { body, headers, timeoutMs: this.options.timeoutMs ?? 10_000 });
       if (!result.answered) {
         bump(stats.transportErrors, result.error);
