@@ -22,8 +22,12 @@ export interface PrivatePostgres {
   /** The postmaster's pid while running. */
   pid(): number | undefined;
   start(): Promise<void>;
-  /** A fast shutdown (SIGINT): sessions are terminated, as in a restart or failover. */
-  stop(): Promise<void>;
+  /**
+   * Stops the cluster: "fast" (SIGINT) terminates sessions and shuts down
+   * cleanly, as in a restart or failover; "immediate" (SIGQUIT) drops
+   * everything at once, as in a crash, and the next start recovers from WAL.
+   */
+  stop(mode?: "fast" | "immediate"): Promise<void>;
   /** SIGSTOP to the postmaster and every backend: connections stay open and nothing answers, as in a network partition. */
   pause(): void;
   /** SIGCONT to what pause() stopped. */
@@ -53,11 +57,14 @@ export async function createPrivatePostgres(label: string): Promise<PrivatePostg
 
   const start = async (): Promise<void> => {
     if (postmaster) return;
-    // Small settings: several such clusters may run beside the shared one on a small machine.
+    // Small settings: several such clusters may run beside the shared one on a
+    // small machine. fsync=off costs nothing in a process crash (the kernel
+    // still holds what was written); synchronous_commit stays on, or a crash
+    // would lose commits that clients were told about.
     const child = spawn(
       join(binDir, "postgres"),
       ["-D", dataDir, "-p", String(port), "-k", socketDir, "-c", "listen_addresses=127.0.0.1",
-        "-c", "shared_buffers=32MB", "-c", "max_connections=200", "-c", "fsync=off", "-c", "synchronous_commit=off",
+        "-c", "shared_buffers=32MB", "-c", "max_connections=200", "-c", "fsync=off",
         "-c", "full_page_writes=off"],
       { uid, gid, stdio: ["ignore", "ignore", "pipe"] },
     );
@@ -70,10 +77,10 @@ export async function createPrivatePostgres(label: string): Promise<PrivatePostg
     await untilAccepting(adminDsn, () => postmaster === child, () => log);
   };
 
-  const stop = async (): Promise<void> => {
+  const stop = async (mode: "fast" | "immediate" = "fast"): Promise<void> => {
     const child = postmaster;
     if (!child) return;
-    child.kill("SIGINT");
+    child.kill(mode === "fast" ? "SIGINT" : "SIGQUIT");
     await exited;
   };
 

@@ -1,0 +1,132 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPrivatePostgres, type PrivatePostgres } from "../support/private-postgres.js";
+import { OutageProbe, type ProbeSummary } from "./support/outage-probe.js";
+import {
+  describeLoad,
+  eventually,
+  LoadDriver,
+  PrivateRedis,
+  ReadinessWatch,
+  recordScenarioResult,
+  seedFaultData,
+  serverErrors,
+  sleep,
+  startSchedProcesses,
+  verifyRun,
+  type FaultData,
+  type SchedProcesses,
+} from "./support/index.js";
+
+// The scenario's PostgreSQL is a cluster of the test's own (test/support/
+// private-postgres.ts): it is stopped twice under load, once cleanly (a fast
+// shutdown, as in a restart or a failover) and once as a crash (an immediate
+// shutdown, recovered from WAL at the next start). The servers run with the
+// default POSTGRES_CONNECT_TIMEOUT and POSTGRES_QUERY_TIMEOUT.
+
+// A safety bound on "fails fast": a request that hangs, not a slow machine.
+const failFastBoundMs = 5_000;
+
+let postgres: PrivatePostgres;
+let data: FaultData;
+let redis: PrivateRedis;
+let sched: SchedProcesses;
+
+beforeAll(async () => {
+  postgres = await createPrivatePostgres("faults");
+  const setup = new pg.Client({ connectionString: postgres.adminDsn });
+  await setup.connect();
+  await setup.query("CREATE DATABASE sched");
+  await setup.end();
+  data = await seedFaultData(postgres.dsn("sched"));
+  redis = await PrivateRedis.start();
+  sched = await startSchedProcesses({ dsn: data.dsn, redisUrl: redis.url, servers: 2, workers: 1 });
+});
+
+afterAll(async () => {
+  await sched?.stopAll();
+  await redis?.stop();
+  await data?.close();
+  await postgres?.destroy();
+});
+
+function allReport(watches: ReadinessWatch[], status: string, timeoutMs: number): Promise<true> {
+  return eventually(async () => (watches.every((watch) => watch.current() === status) ? true : undefined), timeoutMs, `readiness ${status}`);
+}
+
+interface Outage {
+  mode: "fast" | "immediate";
+  downMs: number;
+  /** Until every server reports ready again after the start. */
+  recoveredInMs: number;
+  probe: ProbeSummary;
+}
+
+describe("scenario 4: PostgreSQL outage", () => {
+  it("PostgreSQL stopped and crashed under load: requests fail fast with 503, nothing dies, and the service recovers by itself", async () => {
+    const watches = sched.urls().map((url) => new ReadinessWatch(url, 100));
+    const load = new LoadDriver({ urls: sched.urls(), slotIds: data.slotIds, patientIds: data.patientIds, clients: 16 });
+    load.start();
+    await allReport(watches, "ok", 10_000);
+    await sleep(5_000);
+
+    const outages: Outage[] = [];
+    let lastStartedAt = 0;
+    for (const mode of ["fast", "immediate"] as const) {
+      const probe = new OutageProbe(sched.urls(), data, load.ledger);
+      // Probing from before the stop catches the requests the stop cuts short.
+      probe.start();
+      await sleep(200);
+      const stoppedAt = Date.now();
+      await postgres.stop(mode);
+      await allReport(watches, "unavailable", 10_000);
+      await sleep(5_000);
+      await postgres.start();
+      lastStartedAt = Date.now();
+      await allReport(watches, "ok", 30_000);
+      const recoveredInMs = Date.now() - lastStartedAt;
+      outages.push({ mode, downMs: lastStartedAt - stoppedAt, recoveredInMs, probe: await probe.stop() });
+      await sleep(5_000);
+    }
+
+    const summary = await load.stop();
+    for (const watch of watches) watch.stop();
+    const verdict = await verifyRun(data.pool, load.ledger);
+    const afterRecovery = load.ledger.bookingsBetween(lastStartedAt, Date.now());
+    const readiness = watches.map((watch) => watch.statuses());
+    const slowestFailureMs = Math.max(...outages.map((outage) => outage.probe.slowestFailureMs));
+    const workerLog = sched.workers[0]!.tail();
+
+    recordScenarioResult({
+      id: "4",
+      scenario: "PostgreSQL outage",
+      load: describeLoad(summary, "2 serve + 1 expiry-worker on a private PostgreSQL"),
+      faults: outages.map(
+        (outage) =>
+          `PostgreSQL ${outage.mode === "fast" ? "stopped (fast shutdown)" : "crashed (immediate shutdown)"} for ${Math.round(outage.downMs / 1000)} s, ` +
+          `then started: ready again ${(outage.recoveredInMs / 1000).toFixed(1)} s later`,
+      ).concat(`slowest failure ${slowestFailureMs} ms`),
+      acknowledgedBookings: verdict.acknowledgedBookings,
+      lost: verdict.lost,
+      overbooked: verdict.overbooked,
+      details: { summary, outages, readiness, bookingsAfterRecovery: afterRecovery, audit: verdict.audit },
+    });
+
+    expect(verdict.audit).toEqual({ overbookedSlots: [], duplicateActiveAppointments: [], trailMismatches: [], illegalStates: [] });
+    expect({ lost: verdict.lost, overbooked: verdict.overbooked }).toEqual({ lost: 0, overbooked: 0 });
+    // The only failure a client ever saw is the outage's own, never an internal error.
+    expect(Object.keys(serverErrors(summary)).filter((key) => key !== "503 unavailable")).toEqual([]);
+    for (const outage of outages) {
+      expect(Object.keys(outage.probe.answers).filter((key) => !/^(201|409) |^503 unavailable$/.test(key)), outage.mode).toEqual([]);
+      expect(outage.probe.answers["503 unavailable"], outage.mode).toBeGreaterThan(0);
+      expect(outage.probe.unanswered, outage.mode).toEqual({});
+      expect(outage.probe.slowestFailureMs, outage.mode).toBeLessThan(failFastBoundMs);
+    }
+    expect(afterRecovery).toBeGreaterThan(0);
+    for (const statuses of readiness) expect(statuses).toEqual(["ok", "unavailable", "ok", "unavailable", "ok"]);
+    expect(workerLog).toMatch(/expiry run failed/);
+    expect(workerLog.slice(workerLog.lastIndexOf("expiry run failed"))).toMatch(/expiry run finished/);
+    expect(sched.crashes()).toEqual([]);
+    for (const managed of [...sched.servers, ...sched.workers]) expect(managed.alive(), managed.name).toBe(true);
+  });
+});
