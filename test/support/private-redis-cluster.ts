@@ -11,9 +11,9 @@ const run = promisify(execFile);
 export interface ClusterMaster {
   host: "127.0.0.1";
   port: number;
-  pid: number;
-  /** Resolves when the process has ended. */
-  exited: Promise<void>;
+  /** The current process's pid (a restart changes it). */
+  pid(): number;
+  running(): boolean;
 }
 
 /** A Redis Cluster of the test's own, every master a redis-server on a free loopback port. */
@@ -27,6 +27,8 @@ export interface PrivateRedisCluster {
   keyCount(index: number): Promise<number>;
   /** Sends the signal to one master's process (SIGKILL by default) and waits for it to end. */
   kill(index: number, signal?: NodeJS.Signals): Promise<void>;
+  /** Starts a stopped master again on its port and node file (its slots, none of its keys), and waits for the cluster to be ok. */
+  restart(index: number): Promise<void>;
   /** Stops every master still running and deletes their files. */
   destroy(): Promise<void>;
 }
@@ -37,53 +39,66 @@ export interface PrivateRedisClusterOptions {
   nodeTimeoutMs?: number;
 }
 
+interface MasterProcess {
+  child: ChildProcess;
+  exited: Promise<void>;
+}
+
 export async function createPrivateRedisCluster(options: PrivateRedisClusterOptions = {}): Promise<PrivateRedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), "sched-redis-cluster-"));
-  const children: ChildProcess[] = [];
-  const masters: ClusterMaster[] = [];
+  const ports: number[] = [];
+  for (let index = 0; index < (options.masters ?? 3); index += 1) ports.push(await freePort());
+  const startMaster = (port: number): MasterProcess => {
+    const child = spawn(
+      "redis-server",
+      ["--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
+        "--cluster-config-file", join(dir, `nodes-${port}.conf`), "--cluster-node-timeout", String(options.nodeTimeoutMs ?? 2_000),
+        "--save", "", "--appendonly", "no", "--dir", dir],
+      { stdio: "ignore" },
+    );
+    return { child, exited: new Promise<void>((resolve) => child.once("exit", () => resolve())) };
+  };
+  const processes = ports.map(startMaster);
+  const isRunning = (index: number): boolean => processes[index]!.child.exitCode === null && processes[index]!.child.signalCode === null;
+  const killAll = async (): Promise<void> => {
+    for (const index of processes.keys()) if (isRunning(index)) processes[index]!.child.kill("SIGKILL");
+    await Promise.all(processes.map((master) => master.exited));
+  };
   try {
-    for (let index = 0; index < (options.masters ?? 3); index += 1) {
-      const port = await freePort();
-      const child = spawn(
-        "redis-server",
-        ["--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
-          "--cluster-config-file", join(dir, `nodes-${port}.conf`), "--cluster-node-timeout", String(options.nodeTimeoutMs ?? 2_000),
-          "--save", "", "--appendonly", "no", "--dir", dir],
-        { stdio: "ignore" },
-      );
-      children.push(child);
-      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-      masters.push({ host: "127.0.0.1", port, pid: child.pid!, exited });
-    }
-    await Promise.all(masters.map((master) => untilAnswering(master.port)));
-    await run("redis-cli", [
-      "--cluster", "create", ...masters.map((master) => `127.0.0.1:${master.port}`), "--cluster-replicas", "0", "--cluster-yes",
-    ]);
-    await Promise.all(masters.map((master) => untilClusterOk(master.port)));
+    await Promise.all(ports.map((port) => untilAnswering(port)));
+    await run("redis-cli", ["--cluster", "create", ...ports.map((port) => `127.0.0.1:${port}`), "--cluster-replicas", "0", "--cluster-yes"]);
+    await Promise.all(ports.map((port) => untilClusterOk(port)));
   } catch (error) {
-    for (const child of children) child.kill("SIGKILL");
+    await killAll();
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
 
-  const running = (): ClusterMaster[] => masters.filter((_, index) => children[index]!.exitCode === null && children[index]!.signalCode === null);
   return {
-    masters,
-    nodeList: masters.map((master) => `127.0.0.1:${master.port}`).join(","),
+    masters: ports.map((port, index) => ({
+      host: "127.0.0.1",
+      port,
+      pid: () => processes[index]!.child.pid!,
+      running: () => isRunning(index),
+    })),
+    nodeList: ports.map((port) => `127.0.0.1:${port}`).join(","),
     async state() {
-      const master = running()[0];
-      return master === undefined ? "fail" : clusterState(master.port);
+      const index = ports.findIndex((_, candidate) => isRunning(candidate));
+      return index === -1 ? "fail" : clusterState(ports[index]!);
     },
-    keyCount: (index) => withNode(masters[index]!.port, (client) => client.dbsize()),
+    keyCount: (index) => withNode(ports[index]!, (client) => client.dbsize()),
     async kill(index, signal = "SIGKILL") {
-      children[index]!.kill(signal);
-      await masters[index]!.exited;
+      processes[index]!.child.kill(signal);
+      await processes[index]!.exited;
+    },
+    async restart(index) {
+      if (isRunning(index)) throw new Error(`master ${index} still runs`);
+      processes[index] = startMaster(ports[index]!);
+      await untilAnswering(ports[index]!);
+      await Promise.all(ports.map((port) => untilClusterOk(port)));
     },
     async destroy() {
-      for (const index of masters.keys()) {
-        if (children[index]!.exitCode === null && children[index]!.signalCode === null) children[index]!.kill("SIGKILL");
-      }
-      await Promise.all(masters.map((master) => master.exited));
+      await killAll();
       rmSync(dir, { recursive: true, force: true });
     },
   };
