@@ -12,7 +12,7 @@ export type AppEnv = "dev" | "prod";
 
 export interface Config {
   postgresDsn: string | undefined;
-  /** How long opening, or waiting for, a PostgreSQL connection may take before a request fails as unavailable. */
+  /** How long opening a PostgreSQL connection may take before the request fails as unavailable. */
   postgresConnectTimeoutMs: number;
   /** The longest one statement may run for `serve` and `expiry-worker`. */
   postgresQueryTimeoutMs: number;
@@ -82,7 +82,7 @@ const defaults = {
 
 const meanings: Record<ConfigVariable, string> = {
   POSTGRES_DSN: "PostgreSQL connection string",
-  POSTGRES_CONNECT_TIMEOUT: "how long a request may wait for a PostgreSQL connection before it fails as unavailable",
+  POSTGRES_CONNECT_TIMEOUT: "how long opening a PostgreSQL connection may take before the request fails as unavailable",
   POSTGRES_QUERY_TIMEOUT: "the longest one SQL statement may run before it fails as unavailable",
   REDIS_URL: "Redis URL (redis://, rediss://) or host:port",
   REDIS_CLUSTER_NODES: "Redis Cluster nodes, host:port,host:port,...: use the cluster client instead of REDIS_URL's server",

@@ -18,7 +18,7 @@
  *       // retried on the next server (bookings with the same Idempotency-Key). load.ledger holds every
  *       // acknowledged booking (201 + id), confirm and cancel; summary.operations[op] counts calls,
  *       // acknowledged, refusals and serverErrors by code, transportErrors, unanswered; latencyMs;
- *       // load.takeWindow() is the latency since the last window (soak sampling).
+ *       // load.takeWindow() is { answered, latencyMs } since the last window (soak sampling).
  *   const watch = new ReadinessWatch(url);           // polls /health/ready; watch.statuses(), watch.stop()
  *   const verdict = await verifyRun(data.pool, load.ledger);
  *       // invariant audit + every acknowledged booking/confirm/cancel present with its event:
@@ -39,3 +39,5 @@ export { RestTarget, type CallResult } from "./rest-call.js";
 export { startSchedProcesses, ManagedProcess, type SchedProcesses, type SchedProcessesOptions, type Exit } from "./sched-processes.js";
 export { verifyRun, type RunVerdict } from "./verify-run.js";
 export { describeLoad, serverErrors } from "./load-words.js";
+export { residentMiB } from "./process-memory.js";
+export { soakChartSvg, type SoakSample } from "./soak-chart.js";

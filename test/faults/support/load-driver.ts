@@ -101,11 +101,11 @@ export class LoadDriver {
     };
   }
 
-  /** Latency of the calls answered since the previous call of this method (a soak's sampling window). */
-  takeWindow(): LatencySummary {
+  /** The calls answered since the previous call of this method, and their latency (a soak's sampling window). */
+  takeWindow(): { answered: number; latencyMs: LatencySummary } {
     const window = this.window;
     this.window = new LatencySamples();
-    return LatencySamples.summarize([window]);
+    return { answered: window.values().length, latencyMs: LatencySamples.summarize([window]) };
   }
 
   private async client(): Promise<void> {
