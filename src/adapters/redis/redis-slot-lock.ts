@@ -78,8 +78,11 @@ export class RedisSlotLock implements SlotLock {
     if (!(redis instanceof Cluster)) return (await this.call(() => redis.ping())).ok;
     // Live nodes answer PING while the cluster refuses every key (a master
     // lost, and the slots it served with it): ask for the cluster's own verdict.
-    const answer = await this.call(() => redis.cluster("INFO"));
-    return answer.ok && /^cluster_state:ok\b/m.test(answer.value);
+    const answer = await this.call(async () => {
+      const state = /^cluster_state:(\w+)/m.exec(await redis.cluster("INFO"))?.[1];
+      if (state !== "ok") throw new Error(`the Redis Cluster reports cluster_state ${state ?? "unknown"}`);
+    });
+    return answer.ok;
   }
 
   // Resolves once the connection is closed, so that nothing keeps the process alive.
