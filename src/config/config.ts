@@ -9,7 +9,6 @@ export type { ClusterNode, RedisConfig } from "./redis-config.js";
 
 export type AppEnv = "dev" | "prod";
 
-
 export interface Config {
   postgresDsn: string | undefined;
   /** How long opening a PostgreSQL connection may take before the request fails as unavailable. */

@@ -16,7 +16,8 @@ export interface DevSlotLock {
 export function devSlotLock(config: Config, source: LoadConfigOptions): DevSlotLock {
   const nodes = config.redis.clusterNodes;
   if (nodes !== undefined) {
-    return { lock: undefined, description: `the Redis slot lock on the Redis Cluster at ${nodes.map(({ host, port }) => `${host}:${port}`).join(", ")}` };
+    const addresses = nodes.map(({ host, port }) => `${host}:${port}`).join(", ");
+    return { lock: undefined, description: `the Redis slot lock on the Redis Cluster at ${addresses}` };
   }
   if (isSet("REDIS_URL", source) || isSet("REDIS_ADDR", source)) {
     // Host and port only: the URL may carry a password.
