@@ -19,13 +19,26 @@ import {
 } from "./support/index.js";
 
 // The scenario's PostgreSQL is a cluster of the test's own (test/support/
-// private-postgres.ts): it is stopped twice under load, once cleanly (a fast
-// shutdown, as in a restart or a failover) and once as a crash (an immediate
-// shutdown, recovered from WAL at the next start). The servers run with the
-// default POSTGRES_CONNECT_TIMEOUT and POSTGRES_QUERY_TIMEOUT.
+// private-postgres.ts), broken three times under load: stopped cleanly (a
+// fast shutdown, as in a restart or a failover), crashed (an immediate
+// shutdown, recovered from WAL at the next start), and hung (every process
+// SIGSTOPped: connections stay open and nothing answers, as in a network
+// partition). The servers run with the default POSTGRES_CONNECT_TIMEOUT (2 s)
+// and POSTGRES_QUERY_TIMEOUT (5 s).
 
-// A safety bound on "fails fast": a request that hangs, not a slow machine.
-const failFastBoundMs = 5_000;
+type Fault = "fast" | "immediate" | "hung";
+
+// Safety bounds on "fails fast": they catch a request that hangs, not a slow
+// machine. A stopped server refuses connections at once. A hung one holds a
+// statement until the query deadline (5.5 s), and a request queued behind
+// the busy pool until its wait limit (10 s) and a connection attempt (2 s).
+const failFastBoundMs: Record<Fault, number> = { fast: 5_000, immediate: 5_000, hung: 15_000 };
+
+const faultWords: Record<Fault, string> = {
+  fast: "stopped (fast shutdown)",
+  immediate: "crashed (immediate shutdown)",
+  hung: "hung (SIGSTOP of every process)",
+};
 
 let postgres: PrivatePostgres;
 let data: FaultData;
@@ -55,7 +68,7 @@ function allReport(watches: ReadinessWatch[], status: string, timeoutMs: number)
 }
 
 interface Outage {
-  mode: "fast" | "immediate";
+  mode: Fault;
   downMs: number;
   /** Until every server reports ready again after the start. */
   recoveredInMs: number;
@@ -63,25 +76,29 @@ interface Outage {
 }
 
 describe("scenario 4: PostgreSQL outage", () => {
-  it("PostgreSQL stopped and crashed under load: requests fail fast with 503, nothing dies, and the service recovers by itself", async () => {
+  it("PostgreSQL stopped, crashed and hung under load: requests fail fast with 503, nothing dies, and the service recovers by itself", async () => {
     const watches = sched.urls().map((url) => new ReadinessWatch(url, 100));
-    const load = new LoadDriver({ urls: sched.urls(), slotIds: data.slotIds, patientIds: data.patientIds, clients: 16 });
+    // A 30 s limit per call, so that the latencies show how long the slowest
+    // answer really took instead of the client giving up first.
+    const load = new LoadDriver({ urls: sched.urls(), slotIds: data.slotIds, patientIds: data.patientIds, clients: 16, timeoutMs: 30_000 });
     load.start();
     await allReport(watches, "ok", 10_000);
     await sleep(5_000);
 
     const outages: Outage[] = [];
     let lastStartedAt = 0;
-    for (const mode of ["fast", "immediate"] as const) {
+    for (const mode of ["fast", "immediate", "hung"] as const) {
       const probe = new OutageProbe(sched.urls(), data, load.ledger);
       // Probing from before the stop catches the requests the stop cuts short.
       probe.start();
       await sleep(200);
       const stoppedAt = Date.now();
-      await postgres.stop(mode);
+      if (mode === "hung") postgres.pause();
+      else await postgres.stop(mode);
       await allReport(watches, "unavailable", 10_000);
       await sleep(5_000);
-      await postgres.start();
+      if (mode === "hung") postgres.resume();
+      else await postgres.start();
       lastStartedAt = Date.now();
       await allReport(watches, "ok", 30_000);
       const recoveredInMs = Date.now() - lastStartedAt;
@@ -94,7 +111,6 @@ describe("scenario 4: PostgreSQL outage", () => {
     const verdict = await verifyRun(data.pool, load.ledger);
     const afterRecovery = load.ledger.bookingsBetween(lastStartedAt, Date.now());
     const readiness = watches.map((watch) => watch.statuses());
-    const slowestFailureMs = Math.max(...outages.map((outage) => outage.probe.slowestFailureMs));
     const workerLog = sched.workers[0]!.tail();
 
     recordScenarioResult({
@@ -103,9 +119,9 @@ describe("scenario 4: PostgreSQL outage", () => {
       load: describeLoad(summary, "2 serve + 1 expiry-worker on a private PostgreSQL"),
       faults: outages.map(
         (outage) =>
-          `PostgreSQL ${outage.mode === "fast" ? "stopped (fast shutdown)" : "crashed (immediate shutdown)"} for ${Math.round(outage.downMs / 1000)} s, ` +
-          `then started: ready again ${(outage.recoveredInMs / 1000).toFixed(1)} s later`,
-      ).concat(`slowest failure ${slowestFailureMs} ms`),
+          `PostgreSQL ${faultWords[outage.mode]} for ${Math.round(outage.downMs / 1000)} s: slowest failure ` +
+          `${(outage.probe.slowestFailureMs / 1000).toFixed(1)} s, ready again ${(outage.recoveredInMs / 1000).toFixed(1)} s after it came back`,
+      ),
       acknowledgedBookings: verdict.acknowledgedBookings,
       lost: verdict.lost,
       overbooked: verdict.overbooked,
@@ -116,14 +132,23 @@ describe("scenario 4: PostgreSQL outage", () => {
     expect({ lost: verdict.lost, overbooked: verdict.overbooked }).toEqual({ lost: 0, overbooked: 0 });
     // The only failure a client ever saw is the outage's own, never an internal error.
     expect(Object.keys(serverErrors(summary)).filter((key) => key !== "503 unavailable")).toEqual([]);
+    // No server held a call for the client's whole 30 s limit. (A reset of a
+    // keep-alive connection the server was closing as it was reused is the
+    // client's race, not a hang.)
+    for (const stats of Object.values(summary.operations)) expect(stats.transportErrors.ETIMEDOUT ?? 0).toBe(0);
     for (const outage of outages) {
       expect(Object.keys(outage.probe.answers).filter((key) => !/^(201|409) |^503 unavailable$/.test(key)), outage.mode).toEqual([]);
       expect(outage.probe.answers["503 unavailable"], outage.mode).toBeGreaterThan(0);
       expect(outage.probe.unanswered, outage.mode).toEqual({});
-      expect(outage.probe.slowestFailureMs, outage.mode).toBeLessThan(failFastBoundMs);
+      expect(outage.probe.slowestFailureMs, outage.mode).toBeLessThan(failFastBoundMs[outage.mode]);
     }
     expect(afterRecovery).toBeGreaterThan(0);
-    for (const statuses of readiness) expect(statuses).toEqual(["ok", "unavailable", "ok", "unavailable", "ok"]);
+    // A moment of "degraded" (Redis not answering the probe within its 800 ms
+    // while the machine is saturated) may show up at a change; the outages
+    // themselves are "unavailable", and each ends "ok".
+    for (const statuses of readiness) {
+      expect(statuses.filter((status) => status !== "degraded")).toEqual(["ok", "unavailable", "ok", "unavailable", "ok", "unavailable", "ok"]);
+    }
     expect(workerLog).toMatch(/expiry run failed/);
     expect(workerLog.slice(workerLog.lastIndexOf("expiry run failed"))).toMatch(/expiry run finished/);
     expect(sched.crashes()).toEqual([]);
