@@ -83,6 +83,7 @@ describe("scenario 5: Redis Cluster", () => {
     await sleep(5_000);
     const summary = await load.stop();
     const atEnd = await lockAttemptsOfAll();
+    await allReport(watches, "ok", 15_000);
     for (const watch of watches) watch.stop();
     const verdict = await verifyRun(data.pool, load.ledger);
     const withMasterDown = load.ledger.bookingsBetween(killedAt, restartedAt);
@@ -92,6 +93,9 @@ describe("scenario 5: Redis Cluster", () => {
       afterRestart: difference(atEnd, beforeRestart),
     };
     const readiness = watches.map((watch) => watch.statuses());
+    const degradedWhileDown = watches.map((watch) =>
+      watch.changes.some((change) => change.status === "degraded" && change.at >= killedAt && change.at <= restartedAt),
+    );
 
     recordScenarioResult({
       id: "5",
@@ -116,12 +120,12 @@ describe("scenario 5: Redis Cluster", () => {
     expect(locks.withMasterDown.unavailable).toBeGreaterThan(0);
     expect(locks.afterRestart.acquired).toBeGreaterThan(0);
     expect(withMasterDown).toBeGreaterThan(0);
-    for (const statuses of readiness) {
-      expect(statuses[0]).toBe("ok");
-      expect(statuses).toContain("degraded");
-      expect(statuses.at(-1)).toBe("ok");
-      expect(statuses.filter((status) => status !== "ok" && status !== "degraded")).toEqual([]);
-    }
+    // Readiness went degraded while the master was down, was ok again at the
+    // end (awaited above), and never said PostgreSQL-level "unavailable". It
+    // may flicker between the two while the cluster converges, or when a
+    // saturated machine answers the probe late.
+    expect(degradedWhileDown).toEqual(watches.map(() => true));
+    for (const statuses of readiness) expect(statuses.filter((status) => status !== "ok" && status !== "degraded")).toEqual([]);
     expect(sched.crashes()).toEqual([]);
   });
 });
