@@ -31,13 +31,16 @@ afterAll(async () => {
   await cluster?.destroy();
 });
 
-function clusterLock(lockTtlMs: number, keyPrefix = `sched-test:${randomUUID()}:`): RedisSlotLock {
+// The correctness tests give each call 2 s instead of the default 250 ms, so
+// that a saturated machine cannot turn an answer into "unavailable"; the last
+// test keeps the default, which is what bounds a call to a dead master.
+function clusterLock(lockTtlMs: number, keyPrefix = `sched-test:${randomUUID()}:`, commandTimeoutMs = 2_000): RedisSlotLock {
   const redis = createRedisConnection({
     url: "redis://127.0.0.1:6379",
     clusterNodes: cluster.masters.map(({ host, port }) => ({ host, port })),
   });
   clients.push(redis);
-  return new RedisSlotLock({ redis, lockTtlMs, keyPrefix });
+  return new RedisSlotLock({ redis, lockTtlMs, keyPrefix, commandTimeoutMs });
 }
 
 async function holdUntilAnswered(service: Appointments, slotId: string, patientId: string): Promise<"booked" | "slot_already_booked"> {
@@ -133,7 +136,8 @@ describe("sched serve with REDIS_CLUSTER_NODES", () => {
 
 describe("a master killed under the lock", () => {
   it("turns the lock's answers for its keys into unavailable within the command timeout, and reports Redis unavailable once the cluster fails", async () => {
-    const lock = clusterLock(5_000);
+    const lock = clusterLock(5_000, undefined, 250);
+    await expect.poll(() => lock.isAvailable(), { timeout: 10_000 }).toBe(true);
     await cluster.kill(1);
     const started = performance.now();
     const attempts = await Promise.all(Array.from({ length: 60 }, () => lock.tryAcquire(randomUUID())));
