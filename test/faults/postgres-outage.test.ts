@@ -101,7 +101,8 @@ describe("scenario 4: PostgreSQL outage", () => {
       if (mode === "hung") postgres.pause();
       else await postgres.stop(mode);
       await allReport(watches, "unavailable", 10_000);
-      await sleep(5_000);
+      // A hang outlasts the query deadline, so that statements under way fail.
+      await sleep(mode === "hung" ? 8_000 : 5_000);
       if (mode === "hung") postgres.resume();
       else await postgres.start();
       lastStartedAt = Date.now();
