@@ -19,13 +19,16 @@ import { startServerProcess, type ServerProcess } from "./support/server-process
 
 let cluster: PrivateRedisCluster;
 let fixture: BookingFixture;
+let server: ServerProcess;
 const clients: Array<Redis | Cluster> = [];
 
 beforeAll(async () => {
   [cluster, fixture] = await Promise.all([createPrivateRedisCluster({ nodeTimeoutMs: 1_000 }), BookingFixture.create("redis_cluster", 300)]);
+  server = await startServerProcess({ POSTGRES_DSN: fixture.database.dsn, REDIS_CLUSTER_NODES: cluster.nodeList });
 });
 
 afterAll(async () => {
+  await server?.stop("SIGKILL");
   for (const client of clients.splice(0)) client.disconnect();
   await fixture?.close();
   await cluster?.destroy();
@@ -105,23 +108,14 @@ describe("the slot lock on a Redis Cluster", () => {
   });
 });
 
+async function readiness(): Promise<{ status: number; body: unknown }> {
+  const answer = await http1Request(server.port, { path: "/health/ready" });
+  return { status: answer.status, body: JSON.parse(answer.body) };
+}
+
 describe("sched serve with REDIS_CLUSTER_NODES", () => {
-  let server: ServerProcess;
-
-  beforeAll(async () => {
-    server = await startServerProcess({ POSTGRES_DSN: fixture.database.dsn, REDIS_CLUSTER_NODES: cluster.nodeList });
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-  });
-
   it("is ready with the cluster, books through the lock, and counts the lock's outcomes", async () => {
-    const ready = await http1Request(server.port, { path: "/health/ready" });
-    expect({ status: ready.status, body: JSON.parse(ready.body) }).toEqual({
-      status: 200,
-      body: { status: "ok", checks: { postgres: "ok", redis: "ok" } },
-    });
+    expect(await readiness()).toEqual({ status: 200, body: { status: "ok", checks: { postgres: "ok", redis: "ok" } } });
     const [slotId] = await fixture.slots(1);
     const booked = await http1Request(server.port, {
       method: "POST",
@@ -149,5 +143,20 @@ describe("a master killed under the lock", () => {
     expect(elapsedMs).toBeLessThan(5_000);
     await expect.poll(() => cluster.state(), { timeout: 15_000 }).toBe("fail");
     expect(await lock.isAvailable()).toBe(false);
+  });
+
+  it("leaves sched serve ready but degraded, booking without the lock, and stopping cleanly", async () => {
+    await expect.poll(readiness, { timeout: 10_000 }).toEqual({
+      status: 200,
+      body: { status: "degraded", checks: { postgres: "ok", redis: "unavailable" } },
+    });
+    const [slotId] = await fixture.slots(1);
+    const booked = await http1Request(server.port, {
+      method: "POST",
+      path: "/appointments",
+      body: JSON.stringify({ slot_id: slotId, patient_id: fixture.patientIds[1] }),
+    });
+    expect(booked.status).toBe(201);
+    expect(await server.stop("SIGTERM")).toEqual({ code: 0, signal: null });
   });
 });
