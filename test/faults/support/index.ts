@@ -10,14 +10,16 @@
  *   const sched = await startSchedProcesses({ dsn, redisUrl, servers: 3, workers: 2, env: { LOCK_TTL: "1s" } });
  *       // defaults APPOINTMENT_TTL=2s, WORKER_INTERVAL=1s, SHUTDOWN_TIMEOUT=2s; sched.servers[i] and
  *       // sched.workers[i] are ManagedProcess: url, port (kept across restarts), pid, alive(),
- *       // stop(signal) (waits for the exit), signal("SIGSTOP"), start(), crashAndRestart(), crashes();
+ *       // stop(signal) (waits for the exit; SIGKILL = crash on purpose), signal("SIGSTOP"),
+ *       // start() (again, same port), crashes();
  *       // sched.urls(), sched.crashes() (exits the test did not ask for), sched.stopAll() (SIGKILL).
  *   const load = new LoadDriver({ urls: sched.urls(), slotIds, patientIds, clients: 24 });
  *   load.start(); ...faults...; const summary = await load.stop();
  *       // book/confirm/cancel over REST keep-alive, round-robin over the servers; no answer or a 503 is
  *       // retried on the next server (bookings with the same Idempotency-Key). load.ledger holds every
  *       // acknowledged booking (201 + id), confirm and cancel; summary.operations[op] counts calls,
- *       // acknowledged, refusals and serverErrors by code, transportErrors, unanswered; latencyMs;
+ *       // acknowledged, refusals and serverErrors by code (every 5xx seen, even one a retry got past),
+ *       // transportErrors, unanswered; latencyMs;
  *       // load.takeWindow() is { answered, latencyMs } since the last window (soak sampling).
  *   const watch = new ReadinessWatch(url);           // polls /health/ready; watch.statuses(), watch.stop()
  *   const verdict = await verifyRun(data.pool, load.ledger);

@@ -41,7 +41,15 @@ export class PrivateRedis {
     );
     this.child = child;
     this.exited = new Promise((resolve) => child.once("exit", () => resolve()));
-    await eventually(async () => ((await this.command((client) => client.ping())) === "PONG" ? true : undefined), 10_000, "private Redis PING");
+    const spawnFailure = new Promise<never>((_, reject) => child.once("error", reject));
+    const answering = this.answering();
+    // Should the spawn fail, the PING loop still ends (in failure) later: nobody waits for it then.
+    answering.catch(() => undefined);
+    await Promise.race([spawnFailure, answering]);
+  }
+
+  private answering(): Promise<true> {
+    return eventually(async () => ((await this.command((client) => client.ping())) === "PONG" ? true : undefined), 10_000, "private Redis PING");
   }
 
   /** Kills it (SIGKILL, so nothing is saved on the way out) and waits for the exit. */

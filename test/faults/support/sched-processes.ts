@@ -32,7 +32,6 @@ export class ManagedProcess {
   private stopRequested = false;
   /** Every exit so far, in order. */
   readonly exits: Exit[] = [];
-  starts = 0;
 
   constructor(
     readonly role: Role,
@@ -76,7 +75,6 @@ export class ManagedProcess {
     });
     this.child = child;
     this.stopRequested = false;
-    this.starts += 1;
     this.exited = new Promise((resolve) =>
       child.once("exit", (code, signal) => {
         const exit = { code, signal, requested: this.stopRequested };
@@ -119,15 +117,9 @@ export class ManagedProcess {
     return this.exited;
   }
 
-  /** Sends a signal that does not end the process (SIGSTOP, SIGCONT). */
+  /** Sends a signal that does not end the process, such as SIGSTOP to freeze it and SIGCONT to thaw it. */
   signal(signal: NodeJS.Signals): void {
     if (this.alive()) this.child!.kill(signal);
-  }
-
-  /** Kills it with SIGKILL, then starts it again on the same port. */
-  async crashAndRestart(): Promise<void> {
-    await this.stop("SIGKILL");
-    await this.start();
   }
 }
 
