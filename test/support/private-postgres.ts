@@ -19,8 +19,6 @@ export interface PrivatePostgres {
   adminDsn: string;
   /** DSN of a database on this cluster. */
   dsn(database: string): string;
-  /** The postmaster's pid while running. */
-  pid(): number | undefined;
   start(): Promise<void>;
   /**
    * Stops the cluster: "fast" (SIGINT) terminates sessions and shuts down
@@ -90,7 +88,6 @@ export async function createPrivatePostgres(label: string): Promise<PrivatePostg
     port,
     adminDsn,
     dsn: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,
-    pid: () => postmaster?.pid,
     start,
     stop,
     pause() {

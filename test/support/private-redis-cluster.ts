@@ -11,9 +11,6 @@ const run = promisify(execFile);
 export interface ClusterMaster {
   host: "127.0.0.1";
   port: number;
-  /** The current process's pid (a restart changes it). */
-  pid(): number;
-  running(): boolean;
 }
 
 /** A Redis Cluster of the test's own, every master a redis-server on a free loopback port. */
@@ -75,12 +72,7 @@ export async function createPrivateRedisCluster(options: PrivateRedisClusterOpti
   }
 
   return {
-    masters: ports.map((port, index) => ({
-      host: "127.0.0.1",
-      port,
-      pid: () => processes[index]!.child.pid!,
-      running: () => isRunning(index),
-    })),
+    masters: ports.map((port) => ({ host: "127.0.0.1", port })),
     nodeList: ports.map((port) => `127.0.0.1:${port}`).join(","),
     async state() {
       const index = ports.findIndex((_, candidate) => isRunning(candidate));
