@@ -72,6 +72,8 @@ describe("loadConfig defaults", () => {
   it("fills every setting but POSTGRES_DSN", () => {
     expect(load()).toEqual({
       postgresDsn: undefined,
+      postgresConnectTimeoutMs: 2000,
+      postgresQueryTimeoutMs: 5000,
       redis: { url: "redis://127.0.0.1:6379" },
       appEnv: "dev",
       httpPort: 8080,
@@ -103,10 +105,13 @@ describe("loadConfig sources", () => {
   it("reads the .env file in cwd", () => {
     const cwd = dirWithDotEnv(
       "APP_ENV=prod\nHTTP_PORT=9000\nAPPOINTMENT_TTL=15m\nLOCK_TTL=2s\nSHUTDOWN_TIMEOUT=30s\nWORKER_INTERVAL=30\n" +
-        "POSTGRES_DSN=postgres://u:p@db:5432/sched\nREDIS_ADDR=redis.internal:6380\n",
+        "POSTGRES_DSN=postgres://u:p@db:5432/sched\nPOSTGRES_CONNECT_TIMEOUT=500ms\nPOSTGRES_QUERY_TIMEOUT=30s\n" +
+        "REDIS_ADDR=redis.internal:6380\n",
     );
     expect(load({ cwd })).toEqual({
       postgresDsn: "postgres://u:p@db:5432/sched",
+      postgresConnectTimeoutMs: 500,
+      postgresQueryTimeoutMs: 30_000,
       redis: { url: "redis://redis.internal:6380" },
       appEnv: "prod",
       httpPort: 9000,
@@ -230,6 +235,29 @@ describe("Redis", () => {
       );
     },
   );
+
+  it("reads REDIS_CLUSTER_NODES as the cluster's start-up nodes, keeping the credentials of the Redis settings", () => {
+    const redis = load({ env: { REDIS_CLUSTER_NODES: "10.0.0.1:7001, 10.0.0.2:7002,[::1]:7003", REDIS_PASSWORD: "pw" } }).redis;
+    expect(redis).toEqual({
+      url: "redis://:pw@127.0.0.1:6379",
+      clusterNodes: [
+        { host: "10.0.0.1", port: 7001 },
+        { host: "10.0.0.2", port: 7002 },
+        { host: "::1", port: 7003 },
+      ],
+    });
+  });
+
+  it.each([",", " , ", "10.0.0.1", "10.0.0.1:7001,cache", "redis://10.0.0.1:7001", "10.0.0.1:0"])(
+    "rejects REDIS_CLUSTER_NODES %j",
+    (nodes) => {
+      const error = configErrorOf({ env: { REDIS_CLUSTER_NODES: nodes } });
+      expect(error.variable).toBe("REDIS_CLUSTER_NODES");
+      expect(error.message).toBe(
+        "REDIS_CLUSTER_NODES is not a list of host:port (example: 10.0.0.1:6379,10.0.0.2:6379,10.0.0.3:6379)",
+      );
+    },
+  );
 });
 
 describe("malformed values", () => {
@@ -245,7 +273,14 @@ describe("malformed values", () => {
     expect(error.message).toBe(`HTTP_PORT: ${JSON.stringify(value)} is not a port (an integer from 0 to 65535)`);
   });
 
-  const durationVariables = ["APPOINTMENT_TTL", "LOCK_TTL", "SHUTDOWN_TIMEOUT", "WORKER_INTERVAL"] as const;
+  const durationVariables = [
+    "APPOINTMENT_TTL",
+    "LOCK_TTL",
+    "SHUTDOWN_TIMEOUT",
+    "WORKER_INTERVAL",
+    "POSTGRES_CONNECT_TIMEOUT",
+    "POSTGRES_QUERY_TIMEOUT",
+  ] as const;
 
   describe.each(durationVariables)("%s", (variable) => {
     it.each(["ten minutes", "1h2x", "-5s", "10 foo"])("rejects %j", (value) => {
@@ -272,7 +307,10 @@ describe("command-line flags", () => {
   it("derives a kebab-case flag for every variable", () => {
     expect(configFlags.map(({ variable, flag }) => [variable, flag])).toEqual([
       ["POSTGRES_DSN", "--postgres-dsn"],
+      ["POSTGRES_CONNECT_TIMEOUT", "--postgres-connect-timeout"],
+      ["POSTGRES_QUERY_TIMEOUT", "--postgres-query-timeout"],
       ["REDIS_URL", "--redis-url"],
+      ["REDIS_CLUSTER_NODES", "--redis-cluster-nodes"],
       ["REDIS_ADDR", "--redis-addr"],
       ["REDIS_USERNAME", "--redis-username"],
       ["REDIS_PASSWORD", "--redis-password"],

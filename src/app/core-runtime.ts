@@ -1,11 +1,10 @@
-import type { Redis } from "ioredis";
 import type pg from "pg";
 import { PostgresAppointmentStore } from "../adapters/postgres/postgres-appointment-store.js";
 import { PostgresDirectoryStore } from "../adapters/postgres/postgres-directory-store.js";
 import { PostgresIdempotencyStore } from "../adapters/postgres/postgres-idempotency-store.js";
 import { PostgresSlotStore } from "../adapters/postgres/postgres-slot-store.js";
 import { createPool } from "../adapters/postgres/pool.js";
-import { createRedisClient } from "../adapters/redis/create-redis-client.js";
+import { createRedisConnection, type RedisConnection } from "../adapters/redis/create-redis-client.js";
 import { RedisSlotLock } from "../adapters/redis/redis-slot-lock.js";
 import type { Config } from "../config/config.js";
 import type { Logger } from "../core/ports/logger.js";
@@ -21,7 +20,7 @@ export interface CoreRuntime {
   pool: pg.Pool;
   lock: SlotLock;
   /** The Redis client of the slot lock, for the rate limiter; undefined when a lock was given. */
-  redis: Redis | undefined;
+  redis: RedisConnection | undefined;
   close(): Promise<void>;
 }
 
@@ -38,11 +37,16 @@ export interface CoreRuntimeOptions {
 /** The composition root: the one place that knows every adapter. */
 export function createCoreRuntime({ config, logger, lock, decorateLock, poolSize }: CoreRuntimeOptions): CoreRuntime {
   if (config.postgresDsn === undefined) throw new Error("POSTGRES_DSN is required");
-  const pool = createPool(config.postgresDsn, { max: poolSize, logger });
-  let redis: Redis | undefined;
+  const pool = createPool(config.postgresDsn, {
+    max: poolSize,
+    connectionTimeoutMs: config.postgresConnectTimeoutMs,
+    queryTimeoutMs: config.postgresQueryTimeoutMs,
+    logger,
+  });
+  let redis: RedisConnection | undefined;
   let baseLock: SlotLock;
   if (lock === undefined) {
-    redis = createRedisClient(config.redis.url);
+    redis = createRedisConnection(config.redis);
     baseLock = new RedisSlotLock({ redis, lockTtlMs: config.lockTtlMs, logger });
   } else {
     baseLock = lock;

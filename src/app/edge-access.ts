@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../adapters/redis/create-redis-client.js";
 import { JoseTokenVerifier } from "../adapters/jwt/jose-token-verifier.js";
 import type { PinnedKey } from "../adapters/jwt/verification-key.js";
 import { RedisRateLimiter } from "../adapters/redis/redis-rate-limiter.js";
@@ -19,7 +19,7 @@ export interface EdgeAccessOptions {
   /** The key of security.auth, read from its file; undefined serves open. */
   key: PinnedKey | undefined;
   /** Shared counters across instances; without it nothing is rate-limited. */
-  redis: Redis | undefined;
+  redis: RedisConnection | undefined;
 }
 
 /**

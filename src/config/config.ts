@@ -12,16 +12,18 @@ import {
   type SecurityConfig,
   type SecurityVariable,
 } from "./security-config.js";
+import { redisConfig, type RedisConfig } from "./redis-config.js";
+
+export type { ClusterNode, RedisConfig } from "./redis-config.js";
 
 export type AppEnv = "dev" | "prod";
 
-export interface RedisConfig {
-  /** Always a redis:// or rediss:// URL. */
-  url: string;
-}
-
 export interface Config {
   postgresDsn: string | undefined;
+  /** How long opening a PostgreSQL connection may take before the request fails as unavailable. */
+  postgresConnectTimeoutMs: number;
+  /** The longest one statement may run for `serve` and `expiry-worker`. */
+  postgresQueryTimeoutMs: number;
   redis: RedisConfig;
   appEnv: AppEnv;
   httpPort: number;
@@ -44,7 +46,10 @@ export interface TlsConfig {
 
 export type ConfigVariable =
   | "POSTGRES_DSN"
+  | "POSTGRES_CONNECT_TIMEOUT"
+  | "POSTGRES_QUERY_TIMEOUT"
   | "REDIS_URL"
+  | "REDIS_CLUSTER_NODES"
   | "REDIS_ADDR"
   | "REDIS_USERNAME"
   | "REDIS_PASSWORD"
@@ -77,6 +82,8 @@ export interface ConfigFlag {
 }
 
 const defaults = {
+  POSTGRES_CONNECT_TIMEOUT: "2s",
+  POSTGRES_QUERY_TIMEOUT: "5s",
   REDIS_ADDR: "127.0.0.1:6379",
   APP_ENV: "dev",
   HTTP_PORT: "8080",
@@ -89,7 +96,10 @@ const defaults = {
 
 const meanings: Record<ConfigVariable, string> = {
   POSTGRES_DSN: "PostgreSQL connection string",
+  POSTGRES_CONNECT_TIMEOUT: "how long opening a PostgreSQL connection may take before the request fails as unavailable",
+  POSTGRES_QUERY_TIMEOUT: "the longest one SQL statement may run before it fails as unavailable",
   REDIS_URL: "Redis URL (redis://, rediss://) or host:port",
+  REDIS_CLUSTER_NODES: "Redis Cluster nodes, host:port,host:port,...: use the cluster client instead of REDIS_URL's server",
   REDIS_ADDR: "Redis host:port, used when REDIS_URL is unset",
   REDIS_USERNAME: "Redis user name",
   REDIS_PASSWORD: "Redis password",
@@ -137,6 +147,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const valueOrDefault = (variable: keyof typeof defaults): string => valueOf(variable) ?? defaults[variable];
   return {
     postgresDsn: postgresDsn(valueOf("POSTGRES_DSN")),
+    postgresConnectTimeoutMs: positiveDuration("POSTGRES_CONNECT_TIMEOUT", valueOrDefault("POSTGRES_CONNECT_TIMEOUT")),
+    postgresQueryTimeoutMs: positiveDuration("POSTGRES_QUERY_TIMEOUT", valueOrDefault("POSTGRES_QUERY_TIMEOUT")),
     redis: redisConfig(valueOf, valueOrDefault("REDIS_ADDR")),
     appEnv: appEnv(valueOrDefault("APP_ENV")),
     httpPort: httpPort(valueOrDefault("HTTP_PORT")),
@@ -193,56 +205,6 @@ function postgresDsn(dsn: string | undefined): string | undefined {
   );
 }
 
-function redisConfig(valueOf: Lookup, address: string): RedisConfig {
-  const url = redisServerUrl(valueOf("REDIS_URL"), address);
-  const username = valueOf("REDIS_USERNAME");
-  const password = valueOf("REDIS_PASSWORD");
-  // The URL setters leave "%" as is, while ioredis percent-decodes the user info.
-  if (username !== undefined && url.username === "") url.username = encodeURIComponent(username);
-  if (password !== undefined && url.password === "") url.password = encodeURIComponent(password);
-  return { url: url.href };
-}
-
-function redisServerUrl(redisUrl: string | undefined, address: string): URL {
-  if (redisUrl === undefined) {
-    const url = hostPortUrl(address);
-    if (url) return url;
-    throw new ConfigError(
-      "REDIS_ADDR",
-      `REDIS_ADDR: ${JSON.stringify(address)} is not host:port (example: 127.0.0.1:6379)`,
-    );
-  }
-  const url = /^rediss?:\/\//i.test(redisUrl) ? fullRedisUrl(redisUrl) : hostPortUrl(redisUrl);
-  if (url) return url;
-  throw new ConfigError(
-    "REDIS_URL",
-    "REDIS_URL is not a Redis URL (examples: redis://127.0.0.1:6379, rediss://user:password@host:6380/0, 127.0.0.1:6379)",
-  );
-}
-
-const hostPort = /^(?:\[[^\]]+\]|[^:/?#@[\]\s]+):(\d{1,5})$/;
-
-function hostPortUrl(address: string): URL | undefined {
-  const port = hostPort.exec(address)?.[1];
-  return port !== undefined && isServerPort(port) ? urlOrUndefined(`redis://${address}`) : undefined;
-}
-
-function fullRedisUrl(text: string): URL | undefined {
-  const url = urlOrUndefined(text);
-  return url && url.hostname !== "" && (url.port === "" || isServerPort(url.port)) ? url : undefined;
-}
-
-function isServerPort(port: string): boolean {
-  return Number(port) >= 1 && Number(port) <= 65535;
-}
-
-function urlOrUndefined(text: string): URL | undefined {
-  try {
-    return new URL(text);
-  } catch {
-    return undefined;
-  }
-}
 
 // Half a TLS setting is a mistake to stop at, not a reason to serve cleartext.
 function tlsConfig(certFile: string | undefined, keyFile: string | undefined): TlsConfig | undefined {

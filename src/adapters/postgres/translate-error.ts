@@ -25,11 +25,30 @@ const constraintCodes: Record<string, { code: ErrorCode; message: string }> = {
   clinicians_name_present: { code: "invalid_argument", message: "a clinician needs a name" },
 };
 
-// SQLSTATE classes that mean "the database cannot serve now, try again":
-// connection failures, shutdowns, and conflicts PostgreSQL resolves by
-// aborting one side.
-const unavailableStates = /^(08|53|57P0[1-3]|40001|40P01)/;
-const unavailableSocketCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN"]);
+// SQLSTATEs after which the connection is gone: connection exceptions, and
+// the server shutting down or crashing.
+const connectionLostStates = /^(08|57P0[1-3])/;
+// SQLSTATEs that mean "the database cannot serve this now, try again" on a
+// connection that stays usable: too many connections or out of resources
+// (53), a statement cancelled by statement_timeout (57014), and conflicts
+// PostgreSQL resolves by aborting one side (40001, 40P01).
+const busyStates = /^(53|57014|40001|40P01)/;
+const unavailableSocketCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+// What the pg driver says, without a code, when a connection closes, cannot
+// open in time, or a statement gets no answer within query_timeout.
+const driverConnectionMessages =
+  /Connection terminated|timeout exceeded when trying to connect|Query read timeout|is not queryable|Client has encountered a connection error/i;
+
+/**
+ * Whether the error means the connection it happened on is lost or may still
+ * be busy with an abandoned statement: such a connection must not go back to
+ * the pool.
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === "string" && (connectionLostStates.test(code) || unavailableSocketCodes.has(code))) return true;
+  return typeof message === "string" && driverConnectionMessages.test(message);
+}
 
 /**
  * Turns whatever the pg driver threw into a SchedError. Driver text (SQL,
@@ -37,16 +56,13 @@ const unavailableSocketCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT
  */
 export function translatePgError(error: unknown): SchedError {
   if (error instanceof SchedError) return error;
-  const { code, constraint, message } = (error ?? {}) as { code?: string; constraint?: string; message?: string };
+  const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string };
   const known = constraint === undefined ? undefined : constraintCodes[constraint];
   if (known) return new SchedError(known.code, known.message, { cause: error });
   if (code === "22P02" || code === "22007" || code === "22008") {
     return new SchedError("invalid_argument", "a value is not in the expected format", { cause: error });
   }
-  if (
-    (code !== undefined && (unavailableStates.test(code) || unavailableSocketCodes.has(code))) ||
-    /Connection terminated|timeout exceeded when trying to connect/i.test(message ?? "")
-  ) {
+  if (isConnectionFailure(error) || (code !== undefined && busyStates.test(code))) {
     return new SchedError("unavailable", "the database is unavailable, try again", { cause: error });
   }
   return new SchedError("internal_error", "internal error", { cause: error });

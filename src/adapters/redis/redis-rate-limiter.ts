@@ -1,9 +1,9 @@
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./create-redis-client.js";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RLWrapperTimeouts } from "rate-limiter-flexible";
 import type { RateDecision, RateLimiter } from "../../core/ports/rate-limiter.js";
 
 export interface RedisRateLimiterOptions {
-  redis: Redis;
+  redis: RedisConnection;
   points: number;
   durationSeconds: number;
   /** Keeps rate-limit counters apart from anything else in the same Redis. */

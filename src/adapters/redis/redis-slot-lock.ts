@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { Cluster, Redis, Result } from "ioredis";
+import { Cluster, type Redis, type Result } from "ioredis";
 import { silentLogger, type Logger } from "../../core/ports/logger.js";
 import type { LockAttempt, SlotLock } from "../../core/ports/slot-lock.js";
+import type { RedisConnection } from "./create-redis-client.js";
 
 declare module "ioredis" {
   interface RedisCommander<Context> {
@@ -20,7 +21,7 @@ return 0
 `;
 
 export interface RedisSlotLockOptions {
-  redis: Redis | Cluster;
+  redis: RedisConnection;
   lockTtlMs: number;
   /** How long any one Redis call may take before the lock counts as unavailable. */
   commandTimeoutMs?: number;
@@ -74,7 +75,15 @@ export class RedisSlotLock implements SlotLock {
   }
 
   async isAvailable(): Promise<boolean> {
-    return (await this.call(() => this.redis.ping())).ok;
+    const redis = this.redis;
+    if (!(redis instanceof Cluster)) return (await this.call(() => redis.ping())).ok;
+    // Live nodes answer PING while the cluster refuses every key (a master
+    // lost, and the slots it served with it): ask for the cluster's own verdict.
+    const answer = await this.call(async () => {
+      const state = /^cluster_state:(\w+)/m.exec(await redis.cluster("INFO"))?.[1];
+      if (state !== "ok") throw new Error(`the Redis Cluster reports cluster_state ${state ?? "unknown"}`);
+    });
+    return answer.ok;
   }
 
   // Resolves once the connection is closed, so that nothing keeps the process alive.

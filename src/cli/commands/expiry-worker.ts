@@ -17,11 +17,17 @@ export function registerExpiryWorker(program: Command): void {
       "after",
       "\nExamples:\n  sched expiry-worker --worker-interval 30s\n  sched expiry-worker --once\n\nAny number of workers may run at once; bookings never wait for them.",
     );
-  addConfigOptions(command, ["POSTGRES_DSN", "APP_ENV", "WORKER_INTERVAL"]);
+  addConfigOptions(command, ["POSTGRES_DSN", "POSTGRES_CONNECT_TIMEOUT", "POSTGRES_QUERY_TIMEOUT", "APP_ENV", "WORKER_INTERVAL"]);
   command.action(async (options: { once?: boolean; batchSize: number } & Record<string, unknown>) => {
     const config = loadConfig({ flags: flagsFromOptions(options), required: ["POSTGRES_DSN"] });
     const logger = createCliLogger(config.appEnv);
-    const pool = createPool(config.postgresDsn as string, { max: 2, logger, applicationName: "sched-expiry-worker" });
+    const pool = createPool(config.postgresDsn as string, {
+      max: 2,
+      connectionTimeoutMs: config.postgresConnectTimeoutMs,
+      queryTimeoutMs: config.postgresQueryTimeoutMs,
+      logger,
+      applicationName: "sched-expiry-worker",
+    });
     const loop = new ExpiryLoop({
       expiry: new HoldExpiry(new PostgresAppointmentStore(pool)),
       intervalMs: config.workerIntervalMs,

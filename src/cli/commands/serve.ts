@@ -20,7 +20,10 @@ import { accessVariables, openAccessWarning, serveVerificationKey } from "../ser
 
 export const servingVariables: ConfigVariable[] = [
   "POSTGRES_DSN",
+  "POSTGRES_CONNECT_TIMEOUT",
+  "POSTGRES_QUERY_TIMEOUT",
   "REDIS_URL",
+  "REDIS_CLUSTER_NODES",
   "REDIS_ADDR",
   "REDIS_USERNAME",
   "REDIS_PASSWORD",

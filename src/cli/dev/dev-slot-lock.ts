@@ -14,6 +14,11 @@ export interface DevSlotLock {
  * default address, and `sched dev` must not wait on a Redis nobody started.
  */
 export function devSlotLock(config: Config, source: LoadConfigOptions): DevSlotLock {
+  const nodes = config.redis.clusterNodes;
+  if (nodes !== undefined) {
+    const addresses = nodes.map(({ host, port }) => `${host}:${port}`).join(", ");
+    return { lock: undefined, description: `the Redis slot lock on the Redis Cluster at ${addresses}` };
+  }
   if (isSet("REDIS_URL", source) || isSet("REDIS_ADDR", source)) {
     // Host and port only: the URL may carry a password.
     return { lock: undefined, description: `the Redis slot lock at ${new URL(config.redis.url).host}` };

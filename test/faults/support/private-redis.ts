@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { Redis } from "ioredis";
+import { eventually, freePort } from "./free-port.js";
+
+/**
+ * A redis-server of the test's own on a free loopback port, with no
+ * persistence, that the test may stop, pause, restart and flush. The
+ * machine's shared Redis (6379) is never touched.
+ */
+export class PrivateRedis {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+
+  private constructor(readonly port: number) {}
+
+  static async start(): Promise<PrivateRedis> {
+    const redis = new PrivateRedis(await freePort());
+    await redis.start();
+    return redis;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number {
+    if (this.child?.pid === undefined) throw new Error("private Redis is not running");
+    return this.child.pid;
+  }
+
+  running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Starts redis-server (again, on the same port) and waits until it answers PING. */
+  async start(): Promise<void> {
+    const child = spawn(
+      "redis-server",
+      ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      { stdio: "ignore" },
+    );
+    this.child = child;
+    this.exited = new Promise((resolve) => child.once("exit", () => resolve()));
+    const spawnFailure = new Promise<never>((_, reject) => child.once("error", reject));
+    const answering = this.answering();
+    // Should the spawn fail, the PING loop still ends (in failure) later: nobody waits for it then.
+    answering.catch(() => undefined);
+    await Promise.race([spawnFailure, answering]);
+  }
+
+  private answering(): Promise<true> {
+    return eventually(async () => ((await this.command((client) => client.ping())) === "PONG" ? true : undefined), 10_000, "private Redis PING");
+  }
+
+  /** Kills it (SIGKILL, so nothing is saved on the way out) and waits for the exit. */
+  async stop(): Promise<void> {
+    if (!this.running()) return;
+    this.child!.kill("SIGCONT");
+    this.child!.kill("SIGKILL");
+    await this.exited;
+  }
+
+  /** SIGSTOP: connections stay open, nothing answers. */
+  pause(): void {
+    this.child?.kill("SIGSTOP");
+  }
+
+  resume(): void {
+    this.child?.kill("SIGCONT");
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  async flushAll(): Promise<void> {
+    await this.command((client) => client.flushall());
+  }
+
+  private async command<T>(run: (client: Redis) => Promise<T>): Promise<T> {
+    const client = new Redis(this.port, "127.0.0.1", { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 500, retryStrategy: () => null });
+    client.on("error", () => {});
+    try {
+      await client.connect();
+      return await run(client);
+    } finally {
+      client.disconnect();
+    }
+  }
+}

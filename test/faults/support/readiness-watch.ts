@@ -1,0 +1,50 @@
+export interface ReadinessSample {
+  /** "ok", "degraded", "unavailable", or "no answer". */
+  status: string;
+  httpStatus: number | undefined;
+  at: number;
+}
+
+/** Polls one server's GET /health/ready and keeps every change of status, to show an outage and the recovery. */
+export class ReadinessWatch {
+  readonly changes: ReadinessSample[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly intervalMs = 200,
+  ) {
+    void this.poll();
+  }
+
+  /** Every status seen so far, in order, without repeats. */
+  statuses(): string[] {
+    return this.changes.map((change) => change.status);
+  }
+
+  current(): string | undefined {
+    return this.changes.at(-1)?.status;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private async poll(): Promise<void> {
+    const sample = await this.sample();
+    if (this.current() !== sample.status) this.changes.push(sample);
+    if (!this.stopped) this.timer = setTimeout(() => void this.poll(), this.intervalMs);
+  }
+
+  private async sample(): Promise<ReadinessSample> {
+    try {
+      const response = await fetch(`${this.url}/health/ready`, { signal: AbortSignal.timeout(3_000) });
+      const body = (await response.json()) as { status?: unknown };
+      return { status: String(body.status), httpStatus: response.status, at: Date.now() };
+    } catch {
+      return { status: "no answer", httpStatus: undefined, at: Date.now() };
+    }
+  }
+}

@@ -1,0 +1,181 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort } from "./free-port.js";
+
+const bin = fileURLToPath(new URL("../../../bin/sched.js", import.meta.url));
+// An empty working directory, so that no .env changes what the processes see.
+const emptyDir = mkdtempSync(join(tmpdir(), "sched-faults-"));
+const tailBytes = 32 * 1024;
+const startTimeoutMs = 30_000;
+
+export type Role = "serve" | "expiry-worker";
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Whether the test asked for it (kill or stop), as opposed to a crash. */
+  requested: boolean;
+}
+
+/**
+ * One `sched serve` or `sched expiry-worker` process that a test can kill,
+ * pause and start again; a server keeps its port across restarts, so that
+ * clients find it where it was.
+ */
+export class ManagedProcess {
+  private child: ChildProcess | undefined;
+  private exited: Promise<Exit> = Promise.resolve({ code: null, signal: null, requested: true });
+  private output = "";
+  private stopRequested = false;
+  /** Every exit so far, in order. */
+  readonly exits: Exit[] = [];
+
+  constructor(
+    readonly role: Role,
+    readonly name: string,
+    private readonly env: Record<string, string>,
+    /** The server's port on 127.0.0.1; undefined for a worker. */
+    readonly port: number | undefined,
+  ) {}
+
+  get url(): string | undefined {
+    return this.port === undefined ? undefined : `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number {
+    if (this.child?.pid === undefined) throw new Error(`${this.name} has not started`);
+    return this.child.pid;
+  }
+
+  alive(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Exits the test did not ask for. */
+  crashes(): Exit[] {
+    return this.exits.filter((exit) => !exit.requested);
+  }
+
+  /** The last 32 KiB of what the process wrote, for failure messages. */
+  tail(): string {
+    return this.output;
+  }
+
+  /** Starts the process (again) and resolves once it serves or its worker loop runs. */
+  async start(): Promise<void> {
+    if (this.alive()) throw new Error(`${this.name} is already running`);
+    const args = this.role === "serve" ? ["serve", "--host", "127.0.0.1"] : ["expiry-worker"];
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: emptyDir,
+      env: { PATH: process.env.PATH ?? "", APP_ENV: "prod", ...this.env, ...(this.port ? { HTTP_PORT: String(this.port) } : {}) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.child = child;
+    this.stopRequested = false;
+    this.exited = new Promise((resolve) =>
+      child.once("exit", (code, signal) => {
+        const exit = { code, signal, requested: this.stopRequested };
+        this.exits.push(exit);
+        resolve(exit);
+      }),
+    );
+    const readyWords = this.role === "serve" ? "sched serving on" : "expiry worker started";
+    let startup = "";
+    let ready = false;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.name} did not start within ${startTimeoutMs} ms: ${startup}`)), startTimeoutMs);
+      const collect = (chunk: Buffer): void => {
+        const text = chunk.toString();
+        this.output = (this.output + text).slice(-tailBytes);
+        if (ready) return;
+        startup += text;
+        if (startup.includes(readyWords)) {
+          ready = true;
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout!.on("data", collect);
+      child.stderr!.on("data", collect);
+      void this.exited.then((exit) => {
+        if (ready) return;
+        clearTimeout(timer);
+        reject(new Error(`${this.name} exited (${exit.code ?? exit.signal}) before it was ready: ${startup}`));
+      });
+    });
+  }
+
+  /** Sends the signal and waits for the process to end (SIGKILL: a crash on purpose; SIGTERM: a clean stop). */
+  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<Exit> {
+    if (!this.alive()) return this.exited;
+    this.stopRequested = true;
+    this.child!.kill("SIGCONT");
+    this.child!.kill(signal);
+    return this.exited;
+  }
+
+  /** Sends a signal that does not end the process, such as SIGSTOP to freeze it and SIGCONT to thaw it. */
+  signal(signal: NodeJS.Signals): void {
+    if (this.alive()) this.child!.kill(signal);
+  }
+}
+
+export interface SchedProcessesOptions {
+  dsn: string;
+  redisUrl: string;
+  servers: number;
+  workers: number;
+  /** Extra environment for every process, e.g. APPOINTMENT_TTL, LOCK_TTL, WORKER_INTERVAL. */
+  env?: Record<string, string>;
+}
+
+export interface SchedProcesses {
+  servers: ManagedProcess[];
+  workers: ManagedProcess[];
+  /** Every server's base URL, in order. */
+  urls(): string[];
+  /** Every exit the test did not ask for, with the process's last words. */
+  crashes(): { name: string; exit: Exit; tail: string }[];
+  /** SIGKILLs whatever still runs; safe to call twice. */
+  stopAll(): Promise<void>;
+}
+
+/** Starts N `sched serve` (each on its own free port) and M `sched expiry-worker` on one database and Redis. */
+export async function startSchedProcesses(options: SchedProcessesOptions): Promise<SchedProcesses> {
+  const env = {
+    POSTGRES_DSN: options.dsn,
+    REDIS_URL: options.redisUrl,
+    APPOINTMENT_TTL: "2s",
+    WORKER_INTERVAL: "1s",
+    SHUTDOWN_TIMEOUT: "2s",
+    ...options.env,
+  };
+  const servers: ManagedProcess[] = [];
+  for (let index = 1; index <= options.servers; index += 1) {
+    servers.push(new ManagedProcess("serve", `serve-${index}`, env, await freePort()));
+  }
+  const workers = Array.from(
+    { length: options.workers },
+    (_, index) => new ManagedProcess("expiry-worker", `expiry-worker-${index + 1}`, env, undefined),
+  );
+  const all = [...servers, ...workers];
+  const processes: SchedProcesses = {
+    servers,
+    workers,
+    urls: () => servers.map((server) => server.url!),
+    crashes: () => all.flatMap((managed) => managed.crashes().map((exit) => ({ name: managed.name, exit, tail: managed.tail() }))),
+    async stopAll() {
+      await Promise.all(all.map((managed) => managed.stop("SIGKILL")));
+    },
+  };
+  try {
+    await Promise.all(all.map((managed) => managed.start()));
+  } catch (error) {
+    await processes.stopAll();
+    throw error;
+  }
+  return processes;
+}
