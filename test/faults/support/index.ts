@@ -32,7 +32,8 @@
  */
 export { createFaultData, seedFaultData, type FaultData, type FaultDataOptions } from "./fault-data.js";
 export { recordScenarioResult, resultsTable, faultResultsFile, type ScenarioResult } from "./fault-results.js";
-export { eventually, freePort, sleep } from "./free-port.js";
+export { freePort } from "../../support/free-port.js";
+export { eventually, sleep } from "./eventually.js";
 export { Ledger, type AcknowledgedBooking } from "./ledger.js";
 export { LoadDriver, type LoadOptions, type LoadSummary, type Operation, type OperationStats } from "./load-driver.js";
 export { PrivateRedis } from "./private-redis.js";

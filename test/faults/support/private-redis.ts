@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { Redis } from "ioredis";
-import { eventually, freePort } from "./free-port.js";
+import { freePort } from "../../support/free-port.js";
+import { eventually } from "./eventually.js";
 
 /**
  * A redis-server of the test's own on a free loopback port, with no

@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort } from "./free-port.js";
+import { freePort } from "../../support/free-port.js";
 
 const bin = fileURLToPath(new URL("../../../bin/sched.js", import.meta.url));
 // An empty working directory, so that no .env changes what the processes see.
