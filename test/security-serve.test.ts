@@ -1,8 +1,10 @@
+import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import * as grpc from "@grpc/grpc-js";
+import { exportJWK, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../gen/health/v1/health_pb.js";
 import { DirectoryService } from "../gen/sched/v1/directory_service_pb.js";
@@ -77,6 +79,26 @@ describe("starting sched serve", () => {
   it("has sched dev say in its banner that authentication is off", () => {
     const banner = devBanner({ address: "localhost:8080", embedded: true, dataLocation: ".sched-dev", lockDescription: "an in-process slot lock", booking: undefined, startupMs: 1 });
     expect(banner).toContain("Authentication is off: no token is asked for and every caller may do everything.");
+  });
+});
+
+describe("keys from files", () => {
+  it.each(["AUTH_JWKS_FILE", "AUTH_JWT_PUBLIC_KEY_FILE"])("serves with %s, accepting tokens of its key only", async (variable) => {
+    const pair = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const file = join(cwd, `${variable}.key`);
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: "idp-1", alg: "ES256" };
+    writeFileSync(file, variable === "AUTH_JWKS_FILE" ? JSON.stringify({ keys: [jwk] }) : pair.publicKey.export({ type: "spki", format: "pem" }));
+    const server = await startServerProcess({ POSTGRES_DSN: database.dsn, APP_ENV: "prod", [variable]: file, AUTH_AUDIENCE: "sched" });
+    try {
+      const signed = (key: Parameters<SignJWT["sign"]>[0], alg: string) =>
+        new SignJWT({ role: "staff" }).setProtectedHeader({ alg, kid: "idp-1" }).setSubject("ops").setAudience("sched").setExpirationTime("5m").sign(key);
+      expect((await restCall(server.url, "GET", "/clinicians", undefined, bearer(await signed(pair.privateKey, "ES256")))).status).toBe(200);
+      const stranger = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
+      expect((await restCall(server.url, "GET", "/clinicians", undefined, bearer(await signed(stranger, "ES256")))).status).toBe(401);
+      expect((await restCall(server.url, "GET", "/clinicians", undefined, bearer(await token()))).status).toBe(401);
+    } finally {
+      await server.stop();
+    }
   });
 });
 

@@ -103,4 +103,17 @@ describe("other clients over TLS", () => {
     const missingCa = await runCli(["clinicians", "list", "--url", baseUrl, "--ca-file", "/nonexistent/ca.pem"]);
     expect(missingCa).toMatchObject({ code: 2, stderr: "sched: --ca-file: cannot read /nonexistent/ca.pem (ENOENT)\n" });
   });
+
+  it("sched simulate with --ca-file and SCHED_TOKEN, over REST and gRPC", async () => {
+    const env = { POSTGRES_DSN: served.database.dsn };
+    expect(await runCli(["seed", "--clinicians", "2", "--patients", "20", "--weeks", "1"], env)).toMatchObject({ code: 0 });
+    for (const protocol of ["rest", "grpc"]) {
+      const args = ["simulate", "--url", baseUrl, "--ca-file", certFile, "--protocol", protocol, "--duration", "1s", "--workers", "2", "--json"];
+      const run = await runCli(args, { ...env, SCHED_TOKEN: staffToken });
+      expect(run.stderr).toBe("");
+      const report = JSON.parse(run.stdout) as { operations: { all: { success: number; errors: number } } };
+      expect(report.operations.all.success).toBeGreaterThan(0);
+      expect(report.operations.all.errors).toBe(0);
+    }
+  });
 });

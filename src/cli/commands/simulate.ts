@@ -27,6 +27,7 @@ export function registerSimulate(program: Command): void {
     .addOption(new Option("--patient-limit <n>", "patients to load from the database").env("SIM_PATIENT_LIMIT").default("1000"))
     .addOption(new Option("--slot-limit <n>", "open slots to load from the database").env("SIM_SLOT_LIMIT").default("1000"))
     .addOption(new Option("--token <token>", "a staff or service bearer token, for a server that asks for one").env("SCHED_TOKEN"))
+    .addOption(new Option("--ca-file <file>", "PEM CA certificate(s) to trust for https:// URLs").env("SCHED_CA_FILE"))
     .option("--json", "print the report as JSON")
     .addHelpText(
       "after",
@@ -49,7 +50,7 @@ export function registerSimulate(program: Command): void {
       if (ids.patientIds.length === 0 || ids.slotIds.length === 0) {
         throw new CommandFailure("the database has no patients or no open slots ahead: run sched seed first");
       }
-      await requireServers(settings.urls);
+      await requireServers(settings.urls, settings.ca);
       process.once("SIGINT", stopEarly);
       const run = await runSimulation(settings, ids, stop.signal);
       const report = simulationReport(settings, ids, run, await auditInvariants(pool));

@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import { failure, refusal, success, type Outcome } from "./outcome.js";
-import { callTimeoutMs, type TrafficClient } from "./traffic-client.js";
+import { callTimeoutMs, type TrafficAccess, type TrafficClient } from "./traffic-client.js";
 
 interface Answer {
   status: number;
@@ -12,10 +12,10 @@ interface Answer {
  * The REST API over HTTP/1.1 keep-alive connections, one per worker at most,
  * as the original service's simulator drove it.
  */
-export function restTrafficClient(baseUrl: string, connections: number, token: string | undefined): TrafficClient {
+export function restTrafficClient(baseUrl: string, connections: number, { token, ca }: TrafficAccess): TrafficClient {
   const base = new URL(baseUrl);
   const transport = base.protocol === "https:" ? https : http;
-  const agent = new transport.Agent({ keepAlive: true, maxSockets: connections });
+  const agent = new transport.Agent({ keepAlive: true, maxSockets: connections, ...(ca === undefined ? {} : { ca }) });
   const prefix = base.pathname.replace(/\/$/, "");
 
   const call = (method: string, path: string, body?: unknown): Promise<Answer> =>

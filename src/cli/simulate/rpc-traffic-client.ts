@@ -2,11 +2,11 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { createSchedClient } from "../../client/create-sched-client.js";
 import { errorReason } from "../../client/error-reason.js";
 import { failure, refusal, success, type Outcome } from "./outcome.js";
-import { callTimeoutMs, type TrafficClient } from "./traffic-client.js";
+import { callTimeoutMs, type TrafficAccess, type TrafficClient } from "./traffic-client.js";
 
 /** The generated client over the Connect or gRPC protocol, every worker multiplexed on one HTTP/2 connection. */
-export function rpcTrafficClient(baseUrl: string, protocol: "connect" | "grpc", token: string | undefined): TrafficClient {
-  const client = createSchedClient({ baseUrl, protocol, httpVersion: "2", defaultTimeoutMs: callTimeoutMs, token });
+export function rpcTrafficClient(baseUrl: string, protocol: "connect" | "grpc", { token, ca }: TrafficAccess): TrafficClient {
+  const client = createSchedClient({ baseUrl, protocol, httpVersion: "2", defaultTimeoutMs: callTimeoutMs, token, ca });
 
   const outcomeOf = async <T>(call: Promise<T>): Promise<Outcome & { response?: T }> => {
     try {

@@ -35,7 +35,6 @@ export async function runSimulation(settings: SimulationSettings, ids: Simulatio
 }
 
 function trafficClient(settings: SimulationSettings, url: string, connections: number): TrafficClient {
-  return settings.protocol === "rest"
-    ? restTrafficClient(url, connections, settings.token)
-    : rpcTrafficClient(url, settings.protocol, settings.token);
+  const access = { token: settings.token, ca: settings.ca };
+  return settings.protocol === "rest" ? restTrafficClient(url, connections, access) : rpcTrafficClient(url, settings.protocol, access);
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { CommandFailure } from "../command-failure.js";
 import { positiveDuration, positiveInteger, ratio } from "../flags/flag-values.js";
@@ -15,6 +16,8 @@ export interface SimulationSettings {
   slotLimit: number;
   /** A staff or service token for a server that asks for one. */
   token: string | undefined;
+  /** The CA file's certificates, for servers with a private CA. */
+  ca: Buffer | undefined;
 }
 
 export const defaultUrl = "http://localhost:8080";
@@ -40,6 +43,7 @@ export function simulationSettings(command: Command): SimulationSettings {
     patientLimit: positiveInteger(...value("patientLimit")),
     slotLimit: positiveInteger(...value("slotLimit")),
     token: typeof options.token === "string" ? options.token : undefined,
+    ca: typeof options.caFile === "string" ? readCaFile(nameOf("caFile"), options.caFile) : undefined,
   };
 }
 
@@ -53,6 +57,14 @@ function baseUrls(name: string, given: string | string[] | undefined): string[] 
     }
   }
   return urls.map((url) => url.replace(/\/+$/, ""));
+}
+
+function readCaFile(name: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new CommandFailure(`${name}: cannot read ${file} (${(error as { code?: string }).code ?? "unreadable"})`, 2);
+  }
 }
 
 function protocol(name: string, text: string): TrafficProtocol {

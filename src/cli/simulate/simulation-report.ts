@@ -8,8 +8,8 @@ import type { SimulationSettings } from "./simulate-settings.js";
 
 /** What `sched simulate --json` writes. */
 export interface SimulationReport {
-  /** The settings, but never the token: reports get pasted into tickets. */
-  settings: Omit<SimulationSettings, "token"> & { patientsLoaded: number; slotsLoaded: number };
+  /** The settings, but never the token (reports get pasted into tickets) nor the CA's bytes. */
+  settings: Omit<SimulationSettings, "token" | "ca"> & { patientsLoaded: number; slotsLoaded: number };
   seconds: number;
   operations: Record<Operation | "all", OperationReport>;
   audit: InvariantAudit;
@@ -27,7 +27,7 @@ export function simulationReport(
     operations.map((operation) => [operation, OperationStats.report([run.stats[operation]], run.seconds)]),
   ) as Record<Operation, OperationReport>;
   const { hold, verdict } = invariantVerdict(audit);
-  const { token: _token, ...shown } = settings;
+  const { token: _token, ca: _ca, ...shown } = settings;
   return {
     settings: { ...shown, mix: roundedMix(settings.mix), patientsLoaded: ids.patientIds.length, slotsLoaded: ids.slotIds.length },
     seconds: Math.round(run.seconds * 1000) / 1000,

@@ -14,5 +14,12 @@ export type TrafficProtocol = "rest" | "connect" | "grpc";
 
 export const trafficProtocols: readonly TrafficProtocol[] = ["rest", "connect", "grpc"];
 
+/** What a server that asks for tokens, or serves TLS with a private CA, needs of a client. */
+export interface TrafficAccess {
+  token: string | undefined;
+  /** PEM CA certificate(s) to trust for https:// URLs. */
+  ca: Buffer | undefined;
+}
+
 /** How long one call may take before it counts as an error. */
 export const callTimeoutMs = 10_000;
