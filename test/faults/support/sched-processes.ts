@@ -70,7 +70,7 @@ export class ManagedProcess {
     const args = this.role === "serve" ? ["serve", "--host", "127.0.0.1"] : ["expiry-worker"];
     const child = spawn(process.execPath, [bin, ...args], {
       cwd: emptyDir,
-      env: { PATH: process.env.PATH ?? "", APP_ENV: "prod", ...this.env, ...(this.port ? { HTTP_PORT: String(this.port) } : {}) },
+      env: { PATH: process.env.PATH ?? "", APP_ENV: "dev", ...this.env, ...(this.port ? { HTTP_PORT: String(this.port) } : {}) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;
