@@ -1,7 +1,10 @@
+/** spread: random slots of all; hot: 50 slots, everyone at once; spread-1M: spread with 1 000 000 appointments already stored. */
+export type Shape = "spread" | "hot" | "spread-1M";
+
 /** One cell of the benchmark: a protocol, a shape and a number of clients. */
 export interface Row {
   protocol: string;
-  shape: "spread" | "hot";
+  shape: Shape;
   clients: number;
   attemptsPerSecond: number;
   bookedPerSecond: number | null;
@@ -15,6 +18,8 @@ export interface Row {
   reasons?: Record<string, number>;
   serverRssMb?: { max: number; end: number };
   abortedClients?: number;
+  /** Hot cells: slots over capacity in the audit after the cell. */
+  overbookedSlots?: number;
   ratioToBaseline: number | null;
 }
 

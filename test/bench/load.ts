@@ -33,9 +33,11 @@ export interface Clients {
   close(): void;
 }
 
-export function restClients(port: number, count: number): Clients {
+/** Client i talks to ports[i % ports.length]: the clients are dealt to the server processes. */
+export function restClients(ports: number[], count: number): Clients {
   const agents = Array.from({ length: count }, () => new http.Agent({ keepAlive: true, maxSockets: 1 }));
-  const books = agents.map((agent): Book => (slotId, patientId) => {
+  const books = agents.map((agent, i): Book => (slotId, patientId) => {
+    const port = ports[i % ports.length];
     const body = JSON.stringify({ slot_id: slotId, patient_id: patientId });
     return new Promise<Outcome>((resolve) => {
       const request = http.request(
@@ -69,11 +71,11 @@ export function restClients(port: number, count: number): Clients {
 const conflictCodes = new Set([grpc.status.FAILED_PRECONDITION, grpc.status.ABORTED, grpc.status.ALREADY_EXISTS]);
 const createPath = `/${AppointmentService.typeName}/${AppointmentService.method.createAppointment.name}`;
 
-export function grpcClients(port: number, count: number): Clients {
+export function grpcClients(ports: number[], count: number): Clients {
   const { input, output } = AppointmentService.method.createAppointment;
   // A local subchannel pool per client: each client gets its own HTTP/2 connection.
-  const channels = Array.from({ length: count }, () =>
-    new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { "grpc.use_local_subchannel_pool": 1 }),
+  const channels = Array.from({ length: count }, (_, i) =>
+    new grpc.Client(`127.0.0.1:${ports[i % ports.length]}`, grpc.credentials.createInsecure(), { "grpc.use_local_subchannel_pool": 1 }),
   );
   const books = channels.map((client): Book => (slotId, patientId) =>
     new Promise<Outcome>((resolve) => {
@@ -96,7 +98,7 @@ export function grpcClients(port: number, count: number): Clients {
 }
 
 /** Every client books random (slot, patient) pairs back to back until the time is up. */
-export async function runCell(clients: Clients, slotIds: string[], patientIds: string[], seconds: number): Promise<CellResult> {
+export async function runCell(clients: Clients, slotIds: string[], patientIds: string[], seconds: number, keepLatencies = true): Promise<CellResult> {
   const result: CellResult = { attempts: 0, booked: 0, conflicts: 0, errors: 0, reasons: {}, seconds: 0, latenciesMs: [] };
   const started = performance.now();
   const until = started + seconds * 1000;
@@ -106,7 +108,7 @@ export async function runCell(clients: Clients, slotIds: string[], patientIds: s
       while (performance.now() < until) {
         const sent = performance.now();
         const outcome = await book(pick(slotIds), pick(patientIds));
-        result.latenciesMs.push(performance.now() - sent);
+        if (keepLatencies) result.latenciesMs.push(performance.now() - sent);
         result.attempts += 1;
         if (outcome.kind === "booked") result.booked += 1;
         else {
