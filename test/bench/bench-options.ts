@@ -17,7 +17,7 @@ export interface Options {
 const usage = "known: --seconds N, --clients 1,16,50, --out FILE, --servers N, --appointments N, --expiry-holds N, --soak DURATION";
 
 export function parseArgs(argv: string[]): Options {
-  const options: Options = { seconds: 10, clients: [1, 16, 50], out: "bench-results.json", servers: 2, appointments: 1_000_000, expiryHolds: 100_000, soakSeconds: 0 };
+  const options: Options = { seconds: 10, clients: [1, 16, 50], out: "bench-results.json", servers: 1, appointments: 1_000_000, expiryHolds: 100_000, soakSeconds: 0 };
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i];
     const value = argv[i + 1];
