@@ -31,9 +31,11 @@ export interface ListRequest extends PageRequest {
 /** Holds, confirmations, cancellations and the audit trail: the reason sched exists. */
 export class Appointments {
   private readonly idempotentCreates: IdempotentCreates;
+  private readonly logger: Logger;
 
   constructor(private readonly options: AppointmentsOptions) {
-    this.idempotentCreates = new IdempotentCreates(options.idempotency, options.logger ?? silentLogger);
+    this.logger = options.logger ?? silentLogger;
+    this.idempotentCreates = new IdempotentCreates(options.idempotency, this.logger);
   }
 
   async create(request: { slotId?: string; patientId?: string }, context: CreateContext = {}): Promise<Appointment> {
@@ -113,7 +115,12 @@ export class Appointments {
     try {
       return await this.options.store.createHold({ slotId, patientId, ttlMs: this.options.holdTtlMs }, lease);
     } finally {
-      if (lock.outcome === "acquired") await lock.release();
+      // The answer does not wait for the release: the release is sent before
+      // the answer, so any later request meets the slot unlocked, and waiting
+      // for Redis to acknowledge it only added a round trip to every booking.
+      if (lock.outcome === "acquired") {
+        lock.release().catch((error: unknown) => this.logger.warn({ err: error }, "could not release a slot lock; it expires by itself"));
+      }
     }
   }
 
