@@ -172,6 +172,7 @@ async function baselineCell(run: Run, shape: Shape, script: "spread" | "hot", cl
   await reset(run);
   console.error(`pgbench ${shape} ${clients} clients…`);
   const row = await pgbenchCell(run.db, shape, clients, run.scripts[script], run.database, run.options.seconds, run.workDir);
+  row.loadAverage = loadavg()[0];
   run.baseline.set(`${shape}/${clients}`, row);
   run.rows.push(row);
 }
@@ -182,6 +183,7 @@ async function servedCell(run: Run, servers: Server[], protocol: "rest" | "grpc"
   const row = await serverCell(protocol, shape, clients, servers, shape === "hot" ? run.ids.hotSlots : run.ids.slots, run.ids.patients, run.options.seconds);
   const base = run.baseline.get(`${shape}/${clients}`);
   row.ratioToBaseline = base ? row.attemptsPerSecond / base.attemptsPerSecond : null;
+  row.loadAverage = loadavg()[0];
   if (shape === "hot") row.overbookedSlots = await overbookedSlots(run.db);
   run.rows.push(row);
 }
