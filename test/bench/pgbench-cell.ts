@@ -7,8 +7,25 @@ import { live } from "./bench-processes.js";
 import type { Row, Shape } from "./bench-row.js";
 import { percentile } from "./load.js";
 
+/**
+ * The PostgreSQL server is shared (max_connections 100 here): when other
+ * users hold most connections pgbench cannot open its 50, so the cell waits
+ * and tries again rather than losing the whole run.
+ */
+export async function pgbenchCell(...args: Parameters<typeof pgbenchOnce>): Promise<Row> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await pgbenchOnce(...args);
+    } catch (error) {
+      if (attempt === 5 || !String(error).includes("too many clients")) throw error;
+      console.error(`pgbench: the server has no connections to spare; trying again in 10 s (${attempt} of 4)`);
+      await new Promise((r) => setTimeout(r, 10_000));
+    }
+  }
+}
+
 /** pgbench running the booking statement itself: the storage layer's limit, the baseline of every ratio. */
-export async function pgbenchCell(db: pg.Client, shape: Shape, clients: number, scriptPath: string, database: string, secondsAsked: number, workDir: string): Promise<Row> {
+async function pgbenchOnce(db: pg.Client, shape: Shape, clients: number, scriptPath: string, database: string, secondsAsked: number, workDir: string): Promise<Row> {
   const url = new URL(adminDsn);
   const logDir = mkdtempSync(join(workDir, `pgbench-${shape}-${clients}-`));
   const args = [
