@@ -23,15 +23,18 @@ const redactedPaths = [
  * JSON lines for machines; readable lines for a developer at a terminal in
  * dev. Every line written while a request is served carries its request_id.
  */
-export function createCliLogger(appEnv: AppEnv, destination: Destination = process.stdout): PinoLogger {
+export function createCliLogger(appEnv: AppEnv, destination?: Destination): PinoLogger {
   const options: LoggerOptions = {
     name: "sched",
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: redactedPaths, censor: "[redacted]" },
     mixin: requestLogFields,
   };
-  if (appEnv === "dev" && destination.isTTY === true) {
-    return pino(options, pretty({ destination, colorize: true, translateTime: "SYS:HH:MM:ss.l" }));
+  if (appEnv === "dev" && (destination ?? process.stdout).isTTY === true) {
+    return pino(options, pretty({ destination: destination ?? process.stdout, colorize: true, translateTime: "SYS:HH:MM:ss.l" }));
   }
-  return pino(options, destination);
+  // A line per request is one write(2) per request when stdout is a file or a
+  // pipe; the asynchronous destination writes whatever lines gathered while
+  // the last write was in flight in one go, and flushes on exit.
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
 }

@@ -1,21 +1,40 @@
+import { parseDuration } from "../../src/config/duration.js";
+
 export interface Options {
   seconds: number;
   clients: number[];
   out: string;
+  /** `sched serve` processes; the generator deals its clients to them. */
+  servers: number;
+  /** Past appointments loaded before the repeat of the spread run (0 skips it). */
+  appointments: number;
+  /** Lapsed holds for the expiry worker's cell (0 skips it). */
+  expiryHolds: number;
+  /** Length of the 50-client RSS soak (0, the default, skips it). */
+  soakSeconds: number;
 }
 
+const usage = "known: --seconds N, --clients 1,16,50, --out FILE, --servers N, --appointments N, --expiry-holds N, --soak DURATION";
+
 export function parseArgs(argv: string[]): Options {
-  const options: Options = { seconds: 10, clients: [1, 16, 50], out: "bench-results.json" };
-  for (let i = 0; i < argv.length; i += 1) {
+  const options: Options = { seconds: 10, clients: [1, 16, 50], out: "bench-results.json", servers: 1, appointments: 1_000_000, expiryHolds: 100_000, soakSeconds: 0 };
+  for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i];
     const value = argv[i + 1];
     if (value === undefined) throw new Error(`${flag} needs a value`);
     if (flag === "--seconds") options.seconds = Number(value);
     else if (flag === "--clients") options.clients = value.split(",").map(Number);
     else if (flag === "--out") options.out = value;
-    else throw new Error(`unknown option ${flag} (known: --seconds, --clients, --out)`);
-    i += 1;
+    else if (flag === "--servers") options.servers = Number(value);
+    else if (flag === "--appointments") options.appointments = Number(value);
+    else if (flag === "--expiry-holds") options.expiryHolds = Number(value);
+    else if (flag === "--soak") options.soakSeconds = (parseDuration(value) ?? Number.NaN) / 1000;
+    else throw new Error(`unknown option ${flag} (${usage})`);
   }
-  if (!(options.seconds > 0) || options.clients.some((c) => !Number.isInteger(c) || c < 1)) throw new Error("--seconds must be > 0 and --clients positive integers");
+  const whole = (n: number, min: number): boolean => Number.isInteger(n) && n >= min;
+  if (!(options.seconds > 0) || !options.clients.every((c) => whole(c, 1))) throw new Error("--seconds must be > 0 and --clients positive integers");
+  if (!whole(options.servers, 1) || !whole(options.appointments, 0) || !whole(options.expiryHolds, 0)) throw new Error("--servers must be ≥ 1, --appointments and --expiry-holds ≥ 0");
+  if (!(options.soakSeconds >= 0)) throw new Error("--soak takes a duration such as 5m or 300s");
+  if (options.expiryHolds > 200_000) throw new Error("--expiry-holds is at most the 200 000 slots (one lapsed hold per slot)");
   return options;
 }

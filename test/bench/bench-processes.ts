@@ -51,6 +51,11 @@ export async function startServer(root: string, dsn: string, logPath: string): P
   throw new Error("sched serve did not start serving within 20 s");
 }
 
+/** Several `sched serve` processes on one database, started together. */
+export function startServers(root: string, dsn: string, count: number, logPrefix: string): Promise<Server[]> {
+  return Promise.all(Array.from({ length: count }, (_, i) => startServer(root, dsn, `${logPrefix}-${i + 1}.log`)));
+}
+
 /** Every child process still running, so that a failed run stops them all. */
 export const live = new Set<ChildProcess>();
 

@@ -1,7 +1,10 @@
+/** spread: random slots of all; hot: 50 slots, everyone at once; spread-1M: spread with 1 000 000 appointments already stored. */
+export type Shape = "spread" | "hot" | "spread-1M";
+
 /** One cell of the benchmark: a protocol, a shape and a number of clients. */
 export interface Row {
   protocol: string;
-  shape: "spread" | "hot";
+  shape: Shape;
   clients: number;
   attemptsPerSecond: number;
   bookedPerSecond: number | null;
@@ -15,16 +18,20 @@ export interface Row {
   reasons?: Record<string, number>;
   serverRssMb?: { max: number; end: number };
   abortedClients?: number;
+  /** The machine's 1-minute load average when the cell ended: what else was running. */
+  loadAverage?: number;
+  /** Hot cells: slots over capacity in the audit after the cell. */
+  overbookedSlots?: number;
   ratioToBaseline: number | null;
 }
 
 export function table(rows: Row[]): string {
-  const header = ["protocol", "shape", "clients", "attempts/s", "booked/s", "p50 ms", "p95 ms", "p99 ms", "conflicts", "errors", "rss MB", "x baseline"];
+  const header = ["protocol", "shape", "clients", "attempts/s", "booked/s", "p50 ms", "p95 ms", "p99 ms", "conflicts", "errors", "rss MB", "x baseline", "load"];
   const f = (n: number | null | undefined, digits = 1): string => (n === null || n === undefined || Number.isNaN(n) ? "-" : n.toFixed(digits));
   const body = rows.map((r) => [
     r.protocol, r.shape, String(r.clients), f(r.attemptsPerSecond), f(r.bookedPerSecond), f(r.p50Ms, 2), f(r.p95Ms, 2), f(r.p99Ms, 2),
     r.conflicts === null ? "-" : String(r.conflicts), r.abortedClients ? `${r.errors} (${r.abortedClients} aborted)` : String(r.errors),
-    f(r.serverRssMb?.max), f(r.ratioToBaseline, 3),
+    f(r.serverRssMb?.max), f(r.ratioToBaseline, 3), f(r.loadAverage),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   return [header, ...body].map((row) => row.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ")).join("\n");

@@ -4,11 +4,28 @@ import { join } from "node:path";
 import type pg from "pg";
 import { adminDsn } from "./bench-database.js";
 import { live } from "./bench-processes.js";
-import type { Row } from "./bench-row.js";
+import type { Row, Shape } from "./bench-row.js";
 import { percentile } from "./load.js";
 
+/**
+ * The PostgreSQL server is shared (max_connections 100 here): when other
+ * users hold most connections pgbench cannot open its 50, so the cell waits
+ * and tries again rather than losing the whole run.
+ */
+export async function pgbenchCell(...args: Parameters<typeof pgbenchOnce>): Promise<Row> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await pgbenchOnce(...args);
+    } catch (error) {
+      if (attempt === 5 || !String(error).includes("too many clients")) throw error;
+      console.error(`pgbench: the server has no connections to spare; trying again in 10 s (${attempt} of 4)`);
+      await new Promise((r) => setTimeout(r, 10_000));
+    }
+  }
+}
+
 /** pgbench running the booking statement itself: the storage layer's limit, the baseline of every ratio. */
-export async function pgbenchCell(db: pg.Client, shape: "spread" | "hot", clients: number, scriptPath: string, database: string, secondsAsked: number, workDir: string): Promise<Row> {
+async function pgbenchOnce(db: pg.Client, shape: Shape, clients: number, scriptPath: string, database: string, secondsAsked: number, workDir: string): Promise<Row> {
   const url = new URL(adminDsn);
   const logDir = mkdtempSync(join(workDir, `pgbench-${shape}-${clients}-`));
   const args = [
@@ -37,7 +54,7 @@ export async function pgbenchCell(db: pg.Client, shape: "spread" | "hot", client
   }
   latencies.sort((a, b) => a - b);
   // A refusal is a row of the statement, not an error: the holds left behind are the bookings.
-  const { rows } = await db.query<{ booked: number }>("SELECT count(*)::int AS booked FROM appointments");
+  const { rows } = await db.query<{ booked: number }>("SELECT count(*)::int AS booked FROM appointments WHERE status = 'pending'");
   const booked = rows[0]?.booked ?? 0;
   const attempts = latencies.length;
   const seconds = Math.max(1, Math.round(secondsAsked));

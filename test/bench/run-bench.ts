@@ -1,29 +1,51 @@
 import { randomBytes } from "node:crypto";
+import { cpus, loadavg } from "node:os";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import pg from "pg";
 import { admin, dsnFor } from "./bench-database.js";
-import { parseArgs } from "./bench-options.js";
-import { live, repoRoot, runSched, startServer, stopChild } from "./bench-processes.js";
-import { table, type Row } from "./bench-row.js";
+import { parseArgs, type Options } from "./bench-options.js";
+import { live, repoRoot, runSched, startServers, stopChild, type Server } from "./bench-processes.js";
+import { table, type Row, type Shape } from "./bench-row.js";
 import { pgbenchScript } from "./booking-sql.js";
+import { fillPastAppointments } from "./bulk-appointments.js";
 import { pgbenchCell } from "./pgbench-cell.js";
 import { serverCell } from "./server-cell.js";
+import { soakCell, type Soak } from "./soak-cell.js";
+import { verdicts, verdictTable } from "./targets.js";
+import { expiryThroughput, seedThroughput, type Throughput } from "./throughput-cells.js";
 
 /*
- * npm run bench [-- --seconds 10 --clients 1,16,50 --out bench-results.json]
+ * npm run bench [-- --seconds 10 --clients 1,16,50 --servers 2 --soak 5m --out bench-results.json]
  *
- * One machine, one run: a fresh database, one `sched serve` (APP_ENV=dev, open,
- * the real Redis), the load generator in this process, and pgbench running
- * the project's own booking statement as the baseline.
+ * One machine, one run: a fresh database; pgbench running the project's own
+ * booking statement as the baseline; `sched serve` processes (APP_ENV=dev, open,
+ * the real Redis) under the load generator of this process; the spread run
+ * again over a million stored appointments; the expiry worker and the seed
+ * timed; optionally a memory soak. Every figure against its target.
  */
 
 const ttlMs = 600_000; // APPOINTMENT_TTL's default, 10m
 const hotSlotCount = 50;
 // 100 clinicians × 10 weeks × 5 days × (08:00–18:00 / 15 min = 40) = 200 000 slots.
 const seedArgs = ["--clinicians", "100", "--patients", "4000", "--weeks", "10", "--slot-minutes", "15", "--day-start", "08:00", "--day-end", "18:00"];
-const serverProcesses = 1; // 2 cores: one for `sched serve`, the other for the generator (and PostgreSQL shares both)
+const shapes = ["spread", "hot"] as const;
+
+interface Run {
+  options: Options;
+  root: string;
+  dsn: string;
+  database: string;
+  workDir: string;
+  db: pg.Client;
+  ids: { slots: string[]; patients: string[]; hotSlots: string[] };
+  scripts: Record<"spread" | "hot", string>;
+  rows: Row[];
+  baseline: Map<string, Row>;
+  /** Past appointments are loaded: cells then delete what they made instead of truncating. */
+  filled: boolean;
+}
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
@@ -45,89 +67,134 @@ async function main(): Promise<void> {
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
+  const started = performance.now();
+  const loadBefore = loadavg()[0]!;
   try {
     await admin(`CREATE DATABASE ${database}`);
     created = true;
     console.error(`database ${database}; migrating and seeding ${seedArgs.join(" ")}`);
     runSched(root, ["migrate"], dsn);
-    const seed = JSON.parse(runSched(root, ["seed", ...seedArgs, "--json"], dsn)) as { rows: Record<string, number>; seconds: number };
+    const seed = JSON.parse(runSched(root, ["seed", ...seedArgs, "--json"], dsn)) as { rows: Record<string, number> & { total: number }; seconds: number };
     console.error(`seeded ${JSON.stringify(seed.rows)} in ${seed.seconds} s`);
-
     db = new pg.Client({ connectionString: dsn });
     await db.connect();
-    await db.query(`CREATE TABLE bench_slots AS SELECT row_number() OVER (ORDER BY id)::int AS n, id FROM appointment_slots;
-                    ALTER TABLE bench_slots ADD PRIMARY KEY (n);
-                    CREATE TABLE bench_patients AS SELECT row_number() OVER (ORDER BY id)::int AS n, id FROM patients;
-                    ALTER TABLE bench_patients ADD PRIMARY KEY (n);
-                    CREATE TABLE bench_hot_slots AS SELECT row_number() OVER ()::int AS n, id FROM (SELECT id FROM appointment_slots ORDER BY random() LIMIT ${hotSlotCount}) h;
-                    ALTER TABLE bench_hot_slots ADD PRIMARY KEY (n);
-`);
-    await db.query("VACUUM ANALYZE");
-    const ids = async (tableName: string): Promise<string[]> => (await db!.query<{ id: string }>(`SELECT id FROM ${tableName} ORDER BY n`)).rows.map((r) => r.id);
-    const slots = await ids("bench_slots");
-    const patients = await ids("bench_patients");
-    const hotSlots = await ids("bench_hot_slots");
-    const reset = async (): Promise<void> => {
-      await db!.query("TRUNCATE event_logs, idempotency_keys, appointments");
-    };
+    const run: Run = { options, root, dsn, database, workDir, db, ids: await numberIds(db), scripts: { spread: join(workDir, "book-spread.sql"), hot: join(workDir, "book-hot.sql") }, rows: [], baseline: new Map(), filled: false };
+    writeFileSync(run.scripts.spread, pgbenchScript("bench_slots", run.ids.slots.length, run.ids.patients.length, ttlMs));
+    writeFileSync(run.scripts.hot, pgbenchScript("bench_hot_slots", run.ids.hotSlots.length, run.ids.patients.length, ttlMs));
 
-    const scripts = {
-      spread: join(workDir, "book-spread.sql"),
-      hot: join(workDir, "book-hot.sql"),
-    };
-    writeFileSync(scripts.spread, pgbenchScript("bench_slots", slots.length, patients.length, ttlMs));
-    writeFileSync(scripts.hot, pgbenchScript("bench_hot_slots", hotSlots.length, patients.length, ttlMs));
-
-    const rows: Row[] = [];
-    const shapes = ["spread", "hot"] as const;
-    const baseline = new Map<string, Row>();
-    for (const shape of shapes) {
-      for (const clients of options.clients) {
-        await reset();
-        console.error(`pgbench ${shape} ${clients} clients…`);
-        const row = await pgbenchCell(db, shape, clients, scripts[shape], database, options.seconds, workDir);
-        baseline.set(`${shape}/${clients}`, row);
-        rows.push(row);
-      }
-    }
-
-    const server = await startServer(root, dsn, join(workDir, "serve.log"));
-    console.error(`sched serve pid ${server.pid} on port ${server.port} (${serverProcesses} process)`);
+    for (const shape of shapes) for (const clients of options.clients) await baselineCell(run, shape, shape, clients);
+    const servers = await startServers(root, dsn, options.servers, join(workDir, "serve"));
+    console.error(`sched serve: ${options.servers} process(es), pids ${servers.map((s) => s.pid).join(", ")}`);
     for (const protocol of ["rest", "grpc"] as const) {
-      for (const shape of shapes) {
-        for (const clients of options.clients) {
-          await reset();
-          console.error(`${protocol} ${shape} ${clients} clients…`);
-          const row = await serverCell(protocol, shape, clients, server, shape === "hot" ? hotSlots : slots, patients, options.seconds);
-          const base = baseline.get(`${shape}/${clients}`);
-          row.ratioToBaseline = base ? row.attemptsPerSecond / base.attemptsPerSecond : null;
-          rows.push(row);
-        }
-      }
+      for (const shape of shapes) for (const clients of options.clients) await servedCell(run, servers, protocol, shape, clients);
     }
-    await stopChild(server.child);
 
-    const output = resolve(process.cwd(), options.out);
+    const throughputs: Throughput[] = [seedThroughput(seed)];
+    if (options.expiryHolds > 0) {
+      await reset(run);
+      console.error(`expiry worker over ${options.expiryHolds} lapsed holds…`);
+      throughputs.push(await expiryThroughput(root, dsn, db, options.expiryHolds));
+    }
+    if (options.appointments > 0) {
+      await reset(run);
+      const perSlot = Math.max(1, Math.round(options.appointments / run.ids.slots.length));
+      console.error(`loading ${perSlot} past appointments per slot…`);
+      const fillStarted = performance.now();
+      const stored = await fillPastAppointments(db, perSlot);
+      run.filled = true;
+      await db.query("VACUUM ANALYZE appointments, event_logs");
+      console.error(`${stored} appointments stored in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s; the spread run again`);
+      for (const clients of options.clients) await baselineCell(run, "spread-1M", "spread", clients);
+      for (const protocol of ["rest", "grpc"] as const) for (const clients of options.clients) await servedCell(run, servers, protocol, "spread-1M", clients);
+    }
+    let soak: Soak | undefined;
+    if (options.soakSeconds > 0) {
+      await reset(run);
+      const clients = Math.max(...options.clients);
+      console.error(`soak: rest spread, ${clients} clients for ${options.soakSeconds} s, RSS every 10 s…`);
+      soak = await soakCell(servers, run.ids.slots, run.ids.patients, options.soakSeconds, clients);
+    }
+    for (const server of servers) await stopChild(server.child);
+
+    const results = verdicts(run.rows, throughputs, soak);
+    const machine = `${cpus().length} cores; 1-minute load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end`;
     const report = {
       date: new Date().toISOString(),
+      minutes: Number(((performance.now() - started) / 60_000).toFixed(1)),
+      machine,
       seconds: options.seconds,
-      serverProcesses,
+      serverProcesses: options.servers,
       seed: seed.rows,
       hotSlots: hotSlotCount,
       notes: [
-        `one sched serve process (APP_ENV=dev, open, real Redis) on a ${(await import("node:os")).cpus().length}-core machine; the load generator runs in the bench process`,
-        "baseline: pgbench -M prepared running the booking statement read out of dist/src/adapters/postgres/sql/create-hold.js (temporary until it is exported), with $1/$2 looked up from numbered mapping tables in a prepended CTE: the lookup is part of the baseline's cost",
-        "ratio = attempts/s of the cell ÷ pgbench tps at the same shape and client count; pgbench's booked = holds in appointments after the cell, its conflicts = logged transactions − booked − failed (refusals are rows of the statement, not errors)",
-        "pgbench aborts a client on any SQL error (e.g. the capacity trigger's check_violation on a hot slot); aborted clients are counted in errors",
-        "appointments and event_logs are truncated before every cell",
+        `${options.servers} sched serve process(es) (APP_ENV=dev, open, real Redis); the load generator runs in the bench process and deals its clients to them in turn`,
+        "baseline: pgbench -M prepared running createHoldStatement, with $1/$2 looked up from numbered mapping tables in a prepended CTE: the lookup is part of the baseline's cost",
+        "ratio = attempts/s of the cell ÷ pgbench tps at the same shape and client count (spread-1M against pgbench over the same million appointments)",
+        "holds made by a cell are removed before the next; spread-1M keeps the million past appointments and their events",
       ],
-      rows,
+      rows: run.rows,
+      throughputs,
+      soak,
+      targets: results,
     };
+    const output = resolve(process.cwd(), options.out);
     writeFileSync(output, `${JSON.stringify(report, null, 2)}\n`);
-    process.stdout.write(`${table(rows)}\n\nresults: ${output}\n`);
+    const figures = throughputs.map((t) => `${t.name}: ${t.rows.toLocaleString("en-US")} rows in ${t.seconds.toFixed(2)} s = ${Math.round(t.rowsPerSecond).toLocaleString("en-US")} rows/s`);
+    const soakLine = soak ? [`soak: ${Math.round(soak.attemptsPerSecond)} attempts/s, RSS MB every ${soak.everySeconds} s: ${soak.samples.map((s) => Math.max(...s.rssMb).toFixed(0)).join(" ")}`] : [];
+    process.stdout.write(`${table(run.rows)}\n\n${[...figures, ...soakLine].join("\n")}\n\n${verdictTable(results)}\n\n${machine}; ${report.minutes} min\nresults: ${output}\n`);
   } finally {
     await cleanup();
   }
+}
+
+/** Numbered copies of the ids, so that pgbench can pick them by a random integer. */
+async function numberIds(db: pg.Client): Promise<Run["ids"]> {
+  await db.query(`CREATE TABLE bench_slots AS SELECT row_number() OVER (ORDER BY id)::int AS n, id FROM appointment_slots;
+                  ALTER TABLE bench_slots ADD PRIMARY KEY (n);
+                  CREATE TABLE bench_patients AS SELECT row_number() OVER (ORDER BY id)::int AS n, id FROM patients;
+                  ALTER TABLE bench_patients ADD PRIMARY KEY (n);
+                  CREATE TABLE bench_hot_slots AS SELECT row_number() OVER ()::int AS n, id FROM (SELECT id FROM appointment_slots ORDER BY random() LIMIT ${hotSlotCount}) h;
+                  ALTER TABLE bench_hot_slots ADD PRIMARY KEY (n);`);
+  await db.query("VACUUM ANALYZE");
+  const ids = async (tableName: string): Promise<string[]> => (await db.query<{ id: string }>(`SELECT id FROM ${tableName} ORDER BY n`)).rows.map((r) => r.id);
+  return { slots: await ids("bench_slots"), patients: await ids("bench_patients"), hotSlots: await ids("bench_hot_slots") };
+}
+
+/** Removes what the cells made (holds, and whatever they expired) and keeps the loaded past appointments. */
+async function reset(run: Run): Promise<void> {
+  if (!run.filled) return void (await run.db.query("TRUNCATE event_logs, idempotency_keys, appointments"));
+  await run.db.query(`DELETE FROM event_logs WHERE appointment_id IN (SELECT id FROM appointments WHERE created_at > now() - interval '1 day');
+                      DELETE FROM appointments WHERE created_at > now() - interval '1 day';
+                      TRUNCATE idempotency_keys`);
+}
+
+async function baselineCell(run: Run, shape: Shape, script: "spread" | "hot", clients: number): Promise<void> {
+  await reset(run);
+  console.error(`pgbench ${shape} ${clients} clients…`);
+  const row = await pgbenchCell(run.db, shape, clients, run.scripts[script], run.database, run.options.seconds, run.workDir);
+  row.loadAverage = loadavg()[0];
+  run.baseline.set(`${shape}/${clients}`, row);
+  run.rows.push(row);
+}
+
+async function servedCell(run: Run, servers: Server[], protocol: "rest" | "grpc", shape: Shape, clients: number): Promise<void> {
+  await reset(run);
+  console.error(`${protocol} ${shape} ${clients} clients…`);
+  const row = await serverCell(protocol, shape, clients, servers, shape === "hot" ? run.ids.hotSlots : run.ids.slots, run.ids.patients, run.options.seconds);
+  const base = run.baseline.get(`${shape}/${clients}`);
+  row.ratioToBaseline = base ? row.attemptsPerSecond / base.attemptsPerSecond : null;
+  row.loadAverage = loadavg()[0];
+  if (shape === "hot") row.overbookedSlots = await overbookedSlots(run.db);
+  run.rows.push(row);
+}
+
+// The audit's overbooking query (src/adapters/postgres/sql/audit-invariants.ts), on its own: the other checks would read the million past rows.
+async function overbookedSlots(db: pg.Client): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM (
+      SELECT s.id FROM appointment_slots s JOIN appointments a ON a.slot_id = s.id
+       WHERE a.status = 'confirmed' OR (a.status = 'pending' AND a.expires_at > now())
+       GROUP BY s.id, s.capacity HAVING count(*) > s.capacity) o`);
+  return rows[0]?.n ?? 0;
 }
 
 main().then(

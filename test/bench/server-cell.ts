@@ -1,20 +1,23 @@
 import { grpcClients, percentile, restClients, runCell, type Clients } from "./load.js";
-import type { Row } from "./bench-row.js";
+import type { Row, Shape } from "./bench-row.js";
 import { rssMb, type Server } from "./bench-processes.js";
 
 /** The load generator against `sched serve`, with the server's memory sampled meanwhile. */
 export async function serverCell(
   protocol: "rest" | "grpc",
-  shape: "spread" | "hot",
+  shape: Shape,
   clients: number,
-  server: Server,
+  servers: Server[],
   slots: string[],
   patients: string[],
   seconds: number,
 ): Promise<Row> {
-  const pool: Clients = protocol === "rest" ? restClients(server.port, clients) : grpcClients(server.port, clients);
-  let rssMax = rssMb(server.pid);
-  const sampler = setInterval(() => (rssMax = Math.max(rssMax, rssMb(server.pid))), 200);
+  const ports = servers.map((server) => server.port);
+  const pool: Clients = protocol === "rest" ? restClients(ports, clients) : grpcClients(ports, clients);
+  // The largest process counts: the target is per server process.
+  const largest = (): number => Math.max(...servers.map((server) => rssMb(server.pid)));
+  let rssMax = largest();
+  const sampler = setInterval(() => (rssMax = Math.max(rssMax, largest())), 200);
   try {
     const result = await runCell(pool, slots, patients, seconds);
     const sorted = Float64Array.from(result.latenciesMs).sort();
@@ -33,7 +36,7 @@ export async function serverCell(
       conflicts: result.conflicts,
       errors: result.errors,
       reasons: result.reasons,
-      serverRssMb: { max: rssMax, end: rssMb(server.pid) },
+      serverRssMb: { max: rssMax, end: largest() },
       ratioToBaseline: null,
     };
   } finally {

@@ -96,7 +96,11 @@ function pathOf(method: { name: string; parent: { typeName: string } }): string 
 /** The google.rpc.ErrorInfo reasons carried in grpc-status-details-bin (a google.rpc.Status). */
 export function errorInfoReasons(error: grpc.ServiceError): string[] {
   const [details] = error.metadata.get("grpc-status-details-bin");
-  if (!(details instanceof Buffer)) return [];
+  return details instanceof Buffer ? statusDetailsReasons(details) : [];
+}
+
+/** The google.rpc.ErrorInfo reasons of an encoded google.rpc.Status. */
+export function statusDetailsReasons(details: Uint8Array): string[] {
   const reasons: string[] = [];
   const reader = new BinaryReader(details);
   while (reader.pos < reader.len) {

@@ -23,6 +23,7 @@ export function redisClientOptions(): RedisOptions {
     connectTimeout: 1_000,
     retryStrategy: reconnectDelayMs,
     lazyConnect: false,
+    enableAutoPipelining: true,
   };
 }
 

@@ -42,9 +42,11 @@ export interface ListRequest extends PageRequest {
  */
 export class Appointments {
   private readonly idempotentCreates: IdempotentCreates;
+  private readonly logger: Logger;
 
   constructor(private readonly options: AppointmentsOptions) {
-    this.idempotentCreates = new IdempotentCreates(options.idempotency, options.logger ?? silentLogger);
+    this.logger = options.logger ?? silentLogger;
+    this.idempotentCreates = new IdempotentCreates(options.idempotency, this.logger);
   }
 
   /** A patient may book only for itself. */
@@ -132,7 +134,12 @@ export class Appointments {
     try {
       return await this.options.store.createHold(caller, { slotId, patientId, ttlMs: this.options.holdTtlMs }, lease);
     } finally {
-      if (lock.outcome === "acquired") await lock.release();
+      // The answer does not wait for the release: the release is sent before
+      // the answer, so any later request meets the slot unlocked, and waiting
+      // for Redis to acknowledge it only added a round trip to every booking.
+      if (lock.outcome === "acquired") {
+        lock.release().catch((error: unknown) => this.logger.warn({ err: error }, "could not release a slot lock; it expires by itself"));
+      }
     }
   }
 

@@ -6,6 +6,12 @@ import type { Queryable } from "../pool.js";
  * at once: each claims holds no other transaction has locked, and a hold that
  * a booking or confirmation is touching right now is simply left for the next
  * batch. A worker killed mid-batch rolls back and loses nothing.
+ *
+ * The claimed ids reach the UPDATE as one array, so that it finds them through
+ * the primary key whatever the planner thinks of the table: joined to the CTE
+ * instead, it hashed the whole appointments table on every batch whenever
+ * lapsed holds were a large share of it (a worker catching up after an
+ * outage): 49–73 ms per 1000 holds among 100 000, against 30–50 ms now.
  */
 const text = `
 WITH due AS (
@@ -17,8 +23,7 @@ WITH due AS (
 ), expired AS (
   UPDATE appointments a
      SET status = 'expired', expires_at = NULL, updated_at = now()
-    FROM due
-   WHERE a.id = due.id
+   WHERE a.id = ANY (ARRAY(SELECT id FROM due))
   RETURNING a.id
 ), expired_events AS (
   INSERT INTO event_logs (appointment_id, event_type, payload, actor_subject, actor_role)
