@@ -1,35 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { connectionStorm, fiveHundreds, IdleConnections, type Tally } from "./support/hostile-connections.js";
 import { badBodies, invalidGrpcCalls } from "./support/hostile-requests.js";
-import {
-  createFaultData,
-  describeLoad,
-  LoadDriver,
-  PrivateRedis,
-  recordScenarioResult,
-  serverErrors,
-  sleep,
-  startSchedProcesses,
-  verifyRun,
-  type FaultData,
-  type SchedProcesses,
-} from "./support/index.js";
+import { finishScenario, sleep, useScenario } from "./support/index.js";
 
-let data: FaultData;
-let redis: PrivateRedis;
-let sched: SchedProcesses;
-
-beforeAll(async () => {
-  data = await createFaultData("hostile_clients");
-  redis = await PrivateRedis.start();
-  sched = await startSchedProcesses({ dsn: data.dsn, redisUrl: redis.url, servers: 1, workers: 1 });
-});
-
-afterAll(async () => {
-  await sched?.stopAll();
-  await redis?.stop();
-  await data?.close();
-});
+const scenario = useScenario("hostile_clients", { servers: 1, workers: 1 });
 
 function merge(into: Tally, from: Tally): void {
   for (const [key, n] of Object.entries(from.statuses)) into.statuses[key] = (into.statuses[key] ?? 0) + n;
@@ -38,9 +12,10 @@ function merge(into: Tally, from: Tally): void {
 
 describe("scenario 6: hostile clients", () => {
   it("2 000 concurrent connections, idle and slow connections, oversize and malformed bodies, invalid protobuf: well-behaved clients see no 5xx", async () => {
+    const { data, sched } = scenario;
     const [server] = sched.servers;
     const url = server!.url!;
-    const load = new LoadDriver({ urls: [url], slotIds: data.slotIds, patientIds: data.patientIds, clients: 8 });
+    const load = scenario.load({ clients: 8 });
     load.start();
     await sleep(2_000);
     const idle = new IdleConnections(url, 500, 100);
@@ -63,23 +38,19 @@ describe("scenario 6: hostile clients", () => {
     idle.release();
     const summary = await load.stop();
     await sleep(3_000);
-    const verdict = await verifyRun(data.pool, load.ledger);
-
-    recordScenarioResult({
+    const verdict = await finishScenario(scenario, {
       id: "6",
       scenario: "hostile clients",
-      load: describeLoad(summary, "1 serve + 1 expiry-worker, well-behaved REST clients"),
+      processes: "1 serve + 1 expiry-worker, well-behaved REST clients",
       faults: [
         `${storms.length} × 2,000 concurrent connections`,
         `${idleOpened} idle and slowloris connections held open`,
         "oversize (2 MiB) and malformed REST/Connect bodies",
         "invalid protobuf and lying frames on the gRPC path",
       ],
-      acknowledgedBookings: verdict.acknowledgedBookings,
-      lost: verdict.lost,
-      overbooked: verdict.overbooked,
+      summary,
+      ledger: load.ledger,
       details: {
-        summary,
         stormAnswers: storms.reduce((sum, storm) => sum + (storm.statuses["200"] ?? 0), 0),
         stormShed: storms.reduce((sum, storm) => sum + fiveHundreds(storm), 0),
         storms,
@@ -87,13 +58,9 @@ describe("scenario 6: hostile clients", () => {
         grpc,
         idleOpened,
         idleClosedByServer,
-        audit: verdict.audit,
       },
     });
 
-    expect(verdict.audit).toEqual({ overbookedSlots: [], duplicateActiveAppointments: [], trailMismatches: [], illegalStates: [] });
-    expect({ lost: verdict.lost, overbooked: verdict.overbooked }).toEqual({ lost: 0, overbooked: 0 });
-    expect(serverErrors(summary)).toEqual({});
     expect(Object.values(summary.operations).map((stats) => stats.unanswered)).toEqual([0, 0, 0]);
     expect(verdict.acknowledgedBookings).toBeGreaterThan(0);
     // The storm itself may be shed (503) when it outruns the machine; every request still gets an answer.
@@ -126,6 +93,5 @@ describe("scenario 6: hostile clients", () => {
     ]);
     expect(idleOpened).toBe(600);
     expect(server!.alive()).toBe(true);
-    expect(sched.crashes()).toEqual([]);
   });
 });

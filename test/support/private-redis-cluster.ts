@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { Redis } from "ioredis";
 import { freePort } from "./free-port.js";
+import { withRedisNode } from "./redis-node.js";
 
 const run = promisify(execFile);
 
@@ -78,7 +78,7 @@ export async function createPrivateRedisCluster(options: PrivateRedisClusterOpti
       const index = ports.findIndex((_, candidate) => isRunning(candidate));
       return index === -1 ? "fail" : clusterState(ports[index]!);
     },
-    keyCount: (index) => withNode(ports[index]!, (client) => client.dbsize()),
+    keyCount: (index) => withRedisNode(ports[index]!, (client) => client.dbsize()),
     async kill(index, signal = "SIGKILL") {
       processes[index]!.child.kill(signal);
       await processes[index]!.exited;
@@ -96,24 +96,13 @@ export async function createPrivateRedisCluster(options: PrivateRedisClusterOpti
   };
 }
 
-async function withNode<T>(port: number, work: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis({ host: "127.0.0.1", port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on("error", () => {});
-  try {
-    await client.connect();
-    return await work(client);
-  } finally {
-    client.disconnect();
-  }
-}
-
 async function clusterState(port: number): Promise<string> {
-  const info = await withNode(port, (client) => client.cluster("INFO"));
+  const info = await withRedisNode(port, (client) => client.cluster("INFO"));
   return /cluster_state:(\w+)/.exec(info)?.[1] ?? "unknown";
 }
 
 async function untilAnswering(port: number): Promise<void> {
-  await until(async () => (await withNode(port, (client) => client.ping())) === "PONG", `redis-server on port ${port} to answer`);
+  await until(async () => (await withRedisNode(port, (client) => client.ping())) === "PONG", `redis-server on port ${port} to answer`);
 }
 
 async function untilClusterOk(port: number): Promise<void> {

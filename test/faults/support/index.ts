@@ -1,19 +1,27 @@
 /*
  * The fault-test harness (issue 7). Scenarios import everything from here.
  *
- *   const data = await createFaultData("label", { clinicians, slotsPerClinician, patients, capacity });
- *       // fresh database on the shared PostgreSQL, migrated and seeded; data.pool, data.slotIds,
- *       // data.patientIds; data.close() ends the pool and drops it. On a private cluster:
- *       // seedFaultData(dsn, options) migrates and seeds a database you created (close() ends the pool).
- *   const redis = await PrivateRedis.start();       // own redis-server on a free port, never 6379:
- *       // redis.url, pid, stop() (SIGKILL), start(), restart(), pause() (SIGSTOP), resume(), flushAll()
- *   const sched = await startSchedProcesses({ dsn, redisUrl, servers: 3, workers: 2, env: { LOCK_TTL: "1s" } });
+ *   const scenario = useScenario("label", { servers: 3, workers: 2, env: { LOCK_TTL: "1s" },
+ *       seed: { clinicians, slotsPerClinician, patients, capacity },
+ *       postgres: "shared" | "private", redis: "private" | { cluster: { nodeTimeoutMs } } });
+ *       // registers beforeAll/afterAll; from the first test on, scenario.data, scenario.sched and the
+ *       // one of scenario.redis / scenario.cluster / scenario.postgres the options asked for are live.
+ *       // afterAll SIGKILLs every process, stops Redis, drops the database (or the private cluster).
+ *   scenario.data       // FaultData: a migrated, seeded database (label faults_<label> on the shared
+ *       // PostgreSQL, or "sched" on the private cluster); data.pool, data.slotIds, data.patientIds.
+ *       // Without useScenario: createFaultData(label, seed) / seedFaultData(dsn, seed).
+ *   scenario.redis      // PrivateRedis: own redis-server on a free port, never 6379: url, pid,
+ *       // stop() (SIGKILL), start(), restart(), pause() (SIGSTOP), resume(), flushAll()
+ *   scenario.cluster    // PrivateRedisCluster (test/support/private-redis-cluster.ts); the processes get
+ *       // REDIS_CLUSTER_NODES: kill(i), restart(i), state()
+ *   scenario.postgres   // PrivatePostgres (test/support/private-postgres.ts): stop(mode), start(), pause(), resume()
+ *   scenario.sched      // startSchedProcesses({ dsn, redisUrl, servers, workers, env }):
  *       // defaults APPOINTMENT_TTL=2s, WORKER_INTERVAL=1s, SHUTDOWN_TIMEOUT=2s; sched.servers[i] and
  *       // sched.workers[i] are ManagedProcess: url, port (kept across restarts), pid, alive(),
  *       // stop(signal) (waits for the exit; SIGKILL = crash on purpose), signal("SIGSTOP"),
  *       // start() (again, same port), crashes();
  *       // sched.urls(), sched.crashes() (exits the test did not ask for), sched.stopAll() (SIGKILL).
- *   const load = new LoadDriver({ urls: sched.urls(), slotIds, patientIds, clients: 24 });
+ *   const load = scenario.load({ clients: 24, thinkMs, timeoutMs });   // a LoadDriver over every server
  *   load.start(); ...faults...; const summary = await load.stop();
  *       // book/confirm/cancel over REST keep-alive, round-robin over the servers; no answer or a 503 is
  *       // retried on the next server (bookings with the same Idempotency-Key). load.ledger holds every
@@ -22,11 +30,15 @@
  *       // transportErrors, unanswered; latencyMs;
  *       // load.takeWindow() is { answered, latencyMs } since the last window (soak sampling).
  *   const watch = new ReadinessWatch(url);           // polls /health/ready; watch.statuses(), watch.stop()
- *   const verdict = await verifyRun(data.pool, load.ledger);
- *       // invariant audit + every acknowledged booking/confirm/cancel present with its event:
- *       // verdict.audit, lost, overbooked, lostBookings, acknowledgedBookings ...
- *   recordScenarioResult({ id: "1", scenario, load: describeLoad(summary, "3 serve + 2 workers"), faults,
- *       acknowledgedBookings, lost, overbooked, details });   // merges into fault-results.json and .md
+ *   await allReport(watches, "degraded", 10_000);    // until every watched server reports the status
+ *   const verdict = await finishScenario(scenario, { id: "1", scenario: "scale-out",
+ *       processes: "3 serve + 2 expiry-worker", faults, summary, ledger: load.ledger, details,
+ *       expectedServerErrors: ["503 unavailable"] });
+ *       // the end every scenario shares: verifyRun (invariant audit + every acknowledged
+ *       // booking/confirm/cancel present with its event), recordScenarioResult (fault-results.json
+ *       // and .md), then expects a clean audit, lost 0, overbooked 0, no 5xx but the expected ones,
+ *       // no crash; returns the verdict (audit, lost, overbooked, acknowledgedBookings ...) for the
+ *       // scenario's own assertions.
  *
  * Every process the harness starts is stopped by its pid; everything talks to 127.0.0.1 only.
  */
@@ -37,10 +49,12 @@ export { eventually, sleep } from "./eventually.js";
 export { Ledger, type AcknowledgedBooking } from "./ledger.js";
 export { LoadDriver, type LoadOptions, type LoadSummary, type Operation, type OperationStats } from "./load-driver.js";
 export { PrivateRedis } from "./private-redis.js";
-export { ReadinessWatch, type ReadinessSample } from "./readiness-watch.js";
+export { allReport, ReadinessWatch, type ReadinessSample } from "./readiness-watch.js";
 export { RestTarget, type CallResult } from "./rest-call.js";
 export { startSchedProcesses, ManagedProcess, type SchedProcesses, type SchedProcessesOptions, type Exit } from "./sched-processes.js";
 export { verifyRun, type RunVerdict } from "./verify-run.js";
 export { describeLoad, serverErrors } from "./load-words.js";
 export { residentMiB } from "./process-memory.js";
 export { soakChartSvg, type SoakSample } from "./soak-chart.js";
+export { useScenario, type Scenario, type ScenarioOptions } from "./use-scenario.js";
+export { finishScenario, type ScenarioEnding } from "./scenario-ending.js";

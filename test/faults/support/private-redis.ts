@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { Redis } from "ioredis";
 import { freePort } from "../../support/free-port.js";
+import { withRedisNode } from "../../support/redis-node.js";
 import { eventually } from "./eventually.js";
 
 /**
@@ -50,7 +50,7 @@ export class PrivateRedis {
   }
 
   private answering(): Promise<true> {
-    return eventually(async () => ((await this.command((client) => client.ping())) === "PONG" ? true : undefined), 10_000, "private Redis PING");
+    return eventually(async () => ((await withRedisNode(this.port, (client) => client.ping())) === "PONG" ? true : undefined), 10_000, "private Redis PING");
   }
 
   /** Kills it (SIGKILL, so nothing is saved on the way out) and waits for the exit. */
@@ -76,17 +76,6 @@ export class PrivateRedis {
   }
 
   async flushAll(): Promise<void> {
-    await this.command((client) => client.flushall());
-  }
-
-  private async command<T>(run: (client: Redis) => Promise<T>): Promise<T> {
-    const client = new Redis(this.port, "127.0.0.1", { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 500, retryStrategy: () => null });
-    client.on("error", () => {});
-    try {
-      await client.connect();
-      return await run(client);
-    } finally {
-      client.disconnect();
-    }
+    await withRedisNode(this.port, (client) => client.flushall());
   }
 }

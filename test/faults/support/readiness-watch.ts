@@ -1,3 +1,5 @@
+import { eventually } from "./eventually.js";
+
 export interface ReadinessSample {
   /** "ok", "degraded", "unavailable", or "no answer". */
   status: string;
@@ -47,4 +49,9 @@ export class ReadinessWatch {
       return { status: "no answer", httpStatus: undefined, at: Date.now() };
     }
   }
+}
+
+/** Waits until every watched server reports the status. */
+export function allReport(watches: ReadinessWatch[], status: string, timeoutMs: number): Promise<true> {
+  return eventually(async () => (watches.every((watch) => watch.current() === status) ? true : undefined), timeoutMs, `readiness ${status}`);
 }

@@ -1,0 +1,110 @@
+import pg from "pg";
+import { afterAll, beforeAll } from "vitest";
+import { createPrivatePostgres, type PrivatePostgres } from "../../support/private-postgres.js";
+import { createPrivateRedisCluster, type PrivateRedisCluster, type PrivateRedisClusterOptions } from "../../support/private-redis-cluster.js";
+import { createFaultData, seedFaultData, type FaultData, type FaultDataOptions } from "./fault-data.js";
+import { LoadDriver, type LoadOptions } from "./load-driver.js";
+import { PrivateRedis } from "./private-redis.js";
+import { startSchedProcesses, type SchedProcesses } from "./sched-processes.js";
+
+export interface ScenarioOptions {
+  servers: number;
+  workers: number;
+  /** Extra environment for every sched process, e.g. { LOCK_TTL: "1s" }. */
+  env?: Record<string, string>;
+  /** How much to seed (clinicians, slots, patients, capacity). */
+  seed?: FaultDataOptions;
+  /** "shared": a fresh database on the machine's PostgreSQL (default); "private": a cluster the scenario may stop. */
+  postgres?: "shared" | "private";
+  /** "private": one redis-server of the scenario's own (default); { cluster }: a Redis Cluster of its own. */
+  redis?: "private" | { cluster: PrivateRedisClusterOptions };
+}
+
+/** The live handles of a running scenario; a handle the scenario did not ask for throws. */
+export interface Scenario {
+  readonly data: FaultData;
+  readonly sched: SchedProcesses;
+  readonly redis: PrivateRedis;
+  readonly cluster: PrivateRedisCluster;
+  readonly postgres: PrivatePostgres;
+  /** A load driver over every server and the seeded slots and patients. */
+  load(options: Omit<LoadOptions, "urls" | "slotIds" | "patientIds">): LoadDriver;
+}
+
+/**
+ * Registers the scenario's beforeAll (database, Redis, sched processes) and
+ * afterAll (everything stopped by pid, the database dropped), and returns the
+ * handles, which are live from the first test on.
+ */
+export function useScenario(label: string, options: ScenarioOptions): Scenario {
+  let data: FaultData | undefined;
+  let sched: SchedProcesses | undefined;
+  let redis: PrivateRedis | undefined;
+  let cluster: PrivateRedisCluster | undefined;
+  let postgres: PrivatePostgres | undefined;
+
+  beforeAll(async () => {
+    const redisOption = options.redis ?? "private";
+    if (options.postgres === "private") {
+      postgres = await createPrivatePostgres(`faults-${label}`);
+      data = await seedFaultData(await createDatabase(postgres), options.seed);
+    } else {
+      data = await createFaultData(label, options.seed);
+    }
+    if (redisOption === "private") redis = await PrivateRedis.start();
+    else cluster = await createPrivateRedisCluster(redisOption.cluster);
+    sched = await startSchedProcesses({
+      dsn: data.dsn,
+      // With REDIS_CLUSTER_NODES, which wins, REDIS_URL names a port nothing listens on: that proves it unused.
+      redisUrl: redis?.url ?? "redis://127.0.0.1:1",
+      servers: options.servers,
+      workers: options.workers,
+      env: { ...(cluster ? { REDIS_CLUSTER_NODES: cluster.nodeList } : {}), ...options.env },
+    });
+  });
+
+  afterAll(async () => {
+    await sched?.stopAll();
+    await redis?.stop();
+    await cluster?.destroy();
+    await data?.close();
+    await postgres?.destroy();
+  });
+
+  const live = <T>(handle: T | undefined, what: string): T => {
+    if (handle === undefined) throw new Error(`scenario ${label} has no ${what} (not asked for, or not started yet)`);
+    return handle;
+  };
+  return {
+    get data() {
+      return live(data, "data");
+    },
+    get sched() {
+      return live(sched, "sched processes");
+    },
+    get redis() {
+      return live(redis, "private Redis");
+    },
+    get cluster() {
+      return live(cluster, "Redis Cluster");
+    },
+    get postgres() {
+      return live(postgres, "private PostgreSQL");
+    },
+    load(loadOptions) {
+      const { slotIds, patientIds } = live(data, "data");
+      return new LoadDriver({ urls: live(sched, "sched processes").urls(), slotIds, patientIds, ...loadOptions });
+    },
+  };
+}
+
+async function createDatabase(postgres: PrivatePostgres): Promise<string> {
+  const admin = new pg.Client({ connectionString: postgres.adminDsn });
+  await admin.connect();
+  try {
+    await admin.query("CREATE DATABASE sched");
+  } finally {
+    await admin.end();
+  }
+  return postgres.dsn("sched");
+}
