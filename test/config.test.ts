@@ -327,6 +327,7 @@ describe("command-line flags", () => {
       ["AUTH_JWKS_FILE", "--auth-jwks-file"],
       ["AUTH_ISSUER", "--auth-issuer"],
       ["AUTH_AUDIENCE", "--auth-audience"],
+      ["AUTH_MAX_TOKEN_AGE", "--auth-max-token-age"],
       ["METRICS_REQUIRE_AUTH", "--metrics-require-auth"],
       ["RATE_LIMIT_POINTS", "--rate-limit-points"],
       ["RATE_LIMIT_DURATION", "--rate-limit-duration"],

@@ -116,7 +116,7 @@ describe("keys from files", () => {
     const server = await startServerProcess({ POSTGRES_DSN: database.dsn, APP_ENV: "prod", [variable]: file, AUTH_ISSUER: "https://idp", AUTH_AUDIENCE: "sched" });
     try {
       const signed = (key: Parameters<SignJWT["sign"]>[0], alg: string) =>
-        new SignJWT({ role: "staff" }).setProtectedHeader({ alg, kid: "idp-1" }).setSubject("ops").setIssuer("https://idp").setAudience("sched").setExpirationTime("5m").sign(key);
+        new SignJWT({ role: "staff" }).setProtectedHeader({ alg, kid: "idp-1" }).setSubject("ops").setIssuer("https://idp").setAudience("sched").setIssuedAt().setExpirationTime("5m").sign(key);
       expect((await restCall(server.url, "GET", "/clinicians", undefined, bearer(await signed(pair.privateKey, "ES256")))).status).toBe(200);
       const stranger = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
       expect((await restCall(server.url, "GET", "/clinicians", undefined, bearer(await signed(stranger, "ES256")))).status).toBe(401);
@@ -163,6 +163,17 @@ describe("sched token", () => {
     expect(decodeJwt(minted.stdout.trim())).toMatchObject({ iss: testIssuer, aud: testAudience, sub: "billing", role: "service" });
     const answer = await restCall(secured.url, "POST", "/clinicians", { name: "Dr Minted" }, bearer(minted.stdout.trim()));
     expect(answer.status).toBe(201);
+  });
+
+  it("refuses a --ttl longer than AUTH_MAX_TOKEN_AGE, in one line", async () => {
+    expect(await runCli(["token", "--role", "staff", "--subject", "x", "--ttl", "25h"], authEnv, cwd)).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "sched: --ttl: longer than AUTH_MAX_TOKEN_AGE (86400s), the oldest token a server accepts\n",
+    });
+    const short = await runCli(["token", "--role", "staff", "--subject", "x", "--ttl", "2h"], { ...authEnv, AUTH_MAX_TOKEN_AGE: "1h" }, cwd);
+    expect(short).toMatchObject({ code: 2, stderr: "sched: --ttl: longer than AUTH_MAX_TOKEN_AGE (3600s), the oldest token a server accepts\n" });
+    expect((await runCli(["token", "--role", "staff", "--subject", "x", "--ttl", "24h"], authEnv, cwd)).code).toBe(0);
   });
 
   it("refuses without a secret, and a patient subject that is not a patient id", async () => {

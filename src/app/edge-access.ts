@@ -28,8 +28,8 @@ export interface EdgeAccessOptions {
  */
 export function createEdgeAccess({ security, key, redis }: EdgeAccessOptions): EdgeAccess {
   if (security.auth === undefined || key === undefined) return {};
-  const { issuer, audience } = security.auth;
-  const authenticateHeaders = bearerAuthentication(new JoseTokenVerifier({ key, issuer, audience }));
+  const { issuer, audience, maxTokenAgeSeconds } = security.auth;
+  const authenticateHeaders = bearerAuthentication(new JoseTokenVerifier({ key, issuer, audience, maxTokenAgeSeconds }));
   const authenticated = authenticateRequests(authenticateHeaders);
   const limits = security.rateLimit;
   return {

@@ -11,6 +11,7 @@ export const accessVariables: ConfigVariable[] = [
   "AUTH_JWKS_FILE",
   "AUTH_ISSUER",
   "AUTH_AUDIENCE",
+  "AUTH_MAX_TOKEN_AGE",
   "METRICS_REQUIRE_AUTH",
   "RATE_LIMIT_POINTS",
   "RATE_LIMIT_DURATION",

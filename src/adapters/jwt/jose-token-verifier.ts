@@ -9,24 +9,27 @@ export interface JoseVerifierOptions {
   key: PinnedKey;
   issuer?: string;
   audience?: string;
+  /** Refuses tokens issued (iat) longer ago, so a leaked long-lived token dies anyway. */
+  maxTokenAgeSeconds: number;
 }
 
 // Clocks of issuers and servers drift a little; more would stretch expiry.
 const clockToleranceSeconds = 30;
 
-/** Verifies JWTs with jose: signature with the pinned algorithms, exp (required), nbf, iss, aud. */
+/** Verifies JWTs with jose: signature with the pinned algorithms, exp and iat (required), age, nbf, iss, aud. */
 export class JoseTokenVerifier implements TokenVerifier {
   constructor(private readonly options: JoseVerifierOptions) {}
 
   async verify(token: string): Promise<Caller> {
-    const { key, issuer, audience } = this.options;
+    const { key, issuer, audience, maxTokenAgeSeconds } = this.options;
     let caller: Caller | undefined;
     try {
       const { payload } = await jwtVerify(token, key.key as Parameters<typeof jwtVerify>[1], {
         algorithms: key.algorithms as JWSAlgorithm[],
         issuer,
         audience,
-        requiredClaims: ["exp", "sub"],
+        requiredClaims: ["exp", "iat", "sub"],
+        maxTokenAge: maxTokenAgeSeconds,
         clockTolerance: clockToleranceSeconds,
       });
       caller = callerFromClaims(payload.sub, payload.role);
