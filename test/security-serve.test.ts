@@ -127,6 +127,17 @@ describe("keys from files", () => {
   });
 });
 
+describe("subjects the audit log could not record", () => {
+  it("answers 401 to a blank, control-character or overlong sub, and serves a 200-character one", async () => {
+    for (const sub of ["   ", "front\u0007desk", "x".repeat(201)]) {
+      const answer = await restCall(secured.url, "POST", "/clinicians", { name: "Dr Nobody" }, bearer(await token({ sub })));
+      expect(answer.status).toBe(401);
+    }
+    const longest = await restCall(secured.url, "POST", "/clinicians", { name: "Dr Longest" }, bearer(await token({ sub: "x".repeat(200) })));
+    expect(longest.status).toBe(201);
+  });
+});
+
 describe("the open endpoints and /metrics", () => {
   it("keeps health open, and /metrics for staff and services when METRICS_REQUIRE_AUTH=true", async () => {
     expect((await http1Request(secured.port, { path: "/health/live" })).status).toBe(200);

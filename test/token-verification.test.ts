@@ -48,6 +48,10 @@ describe("an HS256 secret", () => {
     ["with an unknown role", { role: "admin" }],
     ["without a role", { role: undefined }],
     ["without a subject", { sub: undefined }],
+    ["whose subject is blank", { sub: " \t " }],
+    ["whose subject carries a control character", { sub: "ops\nrole=service" }],
+    ["whose subject carries a NUL", { sub: "ops\u0000" }],
+    ["whose subject is longer than 200 characters", { sub: "s".repeat(201) }],
     ["for a patient whose subject is no patient id", { role: "patient", sub: "alice" }],
   ])("refuses a token %s", async (_, change) => {
     await rejected(hs.verify(await jwt({ ...good, ...change }, "HS256", key)));
