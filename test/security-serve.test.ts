@@ -188,7 +188,18 @@ describe("sched token", () => {
   });
 
   it("refuses without a secret, and a patient subject that is not a patient id", async () => {
-    expect(await runCli(["token", "--role", "staff", "--subject", "x"], {}, cwd)).toMatchObject({ code: 2, stdout: "" });
+    expect(await runCli(["token", "--role", "staff", "--subject", "x"], {}, cwd)).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "sched: sched token signs with AUTH_JWT_SECRET: set it in the environment or in .env\n",
+    });
+    const flagged = await runCli(["token", "--role", "staff", "--subject", "x", "--auth-jwt-secret", testSecret], {}, cwd);
+    expect(flagged).toMatchObject({ code: 2, stdout: "" });
+    expect(flagged.stderr).toContain("unknown option '--auth-jwt-secret'");
+    expect(flagged.stderr).not.toContain(testSecret);
+    const serve = await runCli(["serve", "--auth-jwt-secret", testSecret], { POSTGRES_DSN: database.dsn }, cwd);
+    expect(serve.code).not.toBe(0);
+    expect(serve.stderr).toContain("unknown option '--auth-jwt-secret'");
     expect(await runCli(["token", "--role", "patient", "--subject", "alice"], { AUTH_JWT_SECRET: testSecret }, cwd)).toMatchObject({
       code: 2,
       stderr: "sched: --subject: a patient's subject is its patient id (a UUID)\n",

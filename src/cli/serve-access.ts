@@ -6,7 +6,6 @@ import type { VerificationKeySource } from "../config/security-config.js";
 
 /** The settings of authentication, /metrics and rate limits, which `serve` has and `dev` has not. */
 export const accessVariables: ConfigVariable[] = [
-  "AUTH_JWT_SECRET",
   "AUTH_JWT_PUBLIC_KEY_FILE",
   "AUTH_JWKS_FILE",
   "AUTH_ISSUER",

@@ -27,11 +27,11 @@ export function registerToken(program: Command): void {
         "  sched token --role patient --subject 018363f2-2780-4be4-9942-aa0c7cbf0812\n\n" +
         "The token carries AUTH_ISSUER and AUTH_AUDIENCE when they are set, as the server checks them.",
     );
-  addConfigOptions(command, ["AUTH_JWT_SECRET", "AUTH_ISSUER", "AUTH_AUDIENCE", "AUTH_MAX_TOKEN_AGE"]);
+  addConfigOptions(command, ["AUTH_ISSUER", "AUTH_AUDIENCE", "AUTH_MAX_TOKEN_AGE"]);
   command.action(async (options: TokenFlags & Record<string, unknown>) => {
     const auth = loadConfig({ flags: flagsFromOptions(options) }).security.auth;
     if (auth?.key.kind !== "secret") {
-      throw new ConfigError("AUTH_JWT_SECRET", "sched token signs with AUTH_JWT_SECRET: set it in the environment, in .env or with --auth-jwt-secret");
+      throw new ConfigError("AUTH_JWT_SECRET", "sched token signs with AUTH_JWT_SECRET: set it in the environment or in .env");
     }
     const caller = callerFromClaims(options.subject, options.role);
     if (caller === undefined) throw new CommandFailure("--subject: a patient's subject is its patient id (a UUID)", 2);
