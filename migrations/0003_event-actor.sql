@@ -1,8 +1,9 @@
 -- Up Migration
 
 -- Every audit event records who caused it (SPEC.md, Security): the caller's
--- subject and role as authentication established them, or system/system for
--- an expiry, which no caller asks for. Both columns are NOT NULL.
+-- subject and role as authentication established them, anonymous/anonymous
+-- on a server without authentication, or system/system for an expiry, which
+-- no caller asks for. Both columns are NOT NULL.
 --
 -- Rows written before this migration never recorded a caller. They are
 -- backfilled with role 'system', meaning "written by sched itself, with no
@@ -23,7 +24,7 @@ ALTER TABLE event_logs
   ADD COLUMN actor_subject text NOT NULL DEFAULT 'unknown-before-0003'
     CONSTRAINT event_logs_actor_subject_present CHECK (btrim(actor_subject) <> ''),
   ADD COLUMN actor_role text NOT NULL DEFAULT 'system'
-    CONSTRAINT event_logs_actor_role_known CHECK (actor_role IN ('patient', 'staff', 'service', 'system'));
+    CONSTRAINT event_logs_actor_role_known CHECK (actor_role IN ('patient', 'staff', 'service', 'anonymous', 'system'));
 
 UPDATE event_logs SET actor_subject = 'system' WHERE event_type = 'APPOINTMENT_EXPIRED';
 

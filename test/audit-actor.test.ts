@@ -79,10 +79,10 @@ describe("the actor of each event", () => {
     ]);
   });
 
-  it("is the anonymous service caller on a server without authentication", async () => {
+  it("is the anonymous caller, in a role of its own that no token can claim, on a server without authentication", async () => {
     const [slotId] = await fixture.slots(1);
     const hold = await appointments.create(anonymousCaller, { slotId, patientId: fixture.patientIds[2] });
-    expect(await actorsOf(hold.id)).toEqual(["APPOINTMENT_CREATED service:anonymous"]);
+    expect(await actorsOf(hold.id)).toEqual(["APPOINTMENT_CREATED anonymous:anonymous"]);
   });
 
   it("of an expiry is the system, whether the expiry worker or a later booking of the slot noticed it", async () => {
@@ -119,7 +119,7 @@ describe("the actor of each event", () => {
     expect(rows[0]).toEqual({ created: 5, by_their_patient: 5 });
   });
 
-  it("is checked by the schema, which records an event written without one (by a previous release) as system/unknown-before-0003", async () => {
+  it("is checked by the schema (a role of patient, staff, service, anonymous, system), which records an event written without one (by a previous release) as system/unknown-before-0003", async () => {
     const [slotId] = await fixture.slots(1);
     const hold = await appointments.create(staff, { slotId, patientId: fixture.patientIds[6] });
     const insert = (columns: string, values: string) =>
@@ -133,6 +133,8 @@ describe("the actor of each event", () => {
     expect(rows[0]).toMatchObject({ actor_role: "system", actor_subject: "unknown-before-0003" });
     await fixture.admin.query(`DELETE FROM event_logs WHERE id = $1`, [rows[0].id]);
     await expect(insert(", actor_subject, actor_role", ", NULL, 'staff'")).rejects.toMatchObject({ code: "23502" });
+    expect((await insert(", actor_subject, actor_role", ", 'anonymous', 'anonymous'")).rows[0]).toMatchObject({ actor_role: "anonymous" });
+    await fixture.admin.query(`DELETE FROM event_logs WHERE appointment_id = $1 AND event_type = 'APPOINTMENT_CONFIRMED'`, [hold.id]);
     await expect(insert(", actor_subject, actor_role", ", 'root', 'admin'")).rejects.toMatchObject({
       constraint: "event_logs_actor_role_known",
     });
@@ -161,8 +163,8 @@ describe("the audit log as a whole", () => {
       { event_type: "APPOINTMENT_CANCELLED", actor_role: "staff", n: 1 },
       { event_type: "APPOINTMENT_CONFIRMED", actor_role: "patient", n: 1 },
       { event_type: "APPOINTMENT_CONFIRMED", actor_role: "staff", n: 1 },
+      { event_type: "APPOINTMENT_CREATED", actor_role: "anonymous", n: 1 },
       { event_type: "APPOINTMENT_CREATED", actor_role: "patient", n: 9 },
-      { event_type: "APPOINTMENT_CREATED", actor_role: "service", n: 1 },
       { event_type: "APPOINTMENT_CREATED", actor_role: "staff", n: 2 },
       { event_type: "APPOINTMENT_EXPIRED", actor_role: "system", n: 2 },
     ]);

@@ -46,6 +46,7 @@ describe("an HS256 secret", () => {
     ["from another issuer", { iss: "https://elsewhere" }],
     ["for another audience", { aud: "other" }],
     ["with an unknown role", { role: "admin" }],
+    ["claiming the anonymous role of an open server", { role: "anonymous" }],
     ["without a role", { role: undefined }],
     ["without a subject", { sub: undefined }],
     ["whose subject is blank", { sub: " \t " }],

@@ -1,6 +1,6 @@
 import { jwtVerify, type JWSAlgorithm } from "jose";
 import { callerFromClaims } from "../../core/access/caller-from-claims.js";
-import type { Caller } from "../../core/access/caller.js";
+import type { VerifiedCaller } from "../../core/access/caller.js";
 import { SchedError } from "../../core/errors.js";
 import type { TokenVerifier } from "../../core/ports/token-verifier.js";
 import type { PinnedKey } from "./verification-key.js";
@@ -20,9 +20,9 @@ const clockToleranceSeconds = 30;
 export class JoseTokenVerifier implements TokenVerifier {
   constructor(private readonly options: JoseVerifierOptions) {}
 
-  async verify(token: string): Promise<Caller> {
+  async verify(token: string): Promise<VerifiedCaller> {
     const { key, issuer, audience, maxTokenAgeSeconds } = this.options;
-    let caller: Caller | undefined;
+    let caller: VerifiedCaller | undefined;
     try {
       const { payload } = await jwtVerify(token, key.key as Parameters<typeof jwtVerify>[1], {
         algorithms: key.algorithms as JWSAlgorithm[],

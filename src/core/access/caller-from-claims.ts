@@ -1,5 +1,5 @@
 import { isUuid } from "../ids.js";
-import { roles, type Caller, type Role } from "./caller.js";
+import { roles, type Role, type VerifiedCaller } from "./caller.js";
 
 // Longer subjects are no identity any issuer we know of uses; they would only
 // bloat the audit log and the rate-limit keys.
@@ -15,7 +15,7 @@ const controlCharacter = /\p{Cc}/u;
  * one: a role this service does not know, a missing, blank, overlong or
  * control-character subject, or a patient whose subject is not a patient id.
  */
-export function callerFromClaims(subject: unknown, role: unknown): Caller | undefined {
+export function callerFromClaims(subject: unknown, role: unknown): VerifiedCaller | undefined {
   if (!isRecordableSubject(subject)) return undefined;
   if (!isRole(role)) return undefined;
   if (role === "patient") return isUuid(subject) ? { subject: subject.toLowerCase(), role } : undefined;
