@@ -14,8 +14,6 @@ import {
 } from "./security-config.js";
 import { redisConfig, type RedisConfig } from "./redis-config.js";
 
-export type { ClusterNode, RedisConfig } from "./redis-config.js";
-
 export type AppEnv = "dev" | "prod";
 
 export interface Config {
