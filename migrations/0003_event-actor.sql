@@ -1,10 +1,9 @@
 -- Up Migration
 
 -- Every audit event records who caused it (SPEC.md, Security): the caller's
--- subject and role as authentication established them, or system/system for
--- an expiry, which no caller asks for. Both columns are NOT NULL with no
--- default, so a statement that writes an event without saying who made the
--- change fails instead of recording nobody.
+-- subject and role as authentication established them, anonymous/anonymous
+-- on a server without authentication, or system/system for an expiry, which
+-- no caller asks for. Both columns are NOT NULL.
 --
 -- Rows written before this migration never recorded a caller. They are
 -- backfilled with role 'system', meaning "written by sched itself, with no
@@ -13,19 +12,21 @@
 -- the exception: they were always the system's doing, so they read
 -- system/system like every expiry written from now on.
 --
--- ADD COLUMN with a constant default only records the default in the
--- catalogue (no table rewrite); the defaults are dropped again at once.
+-- The defaults stay, on purpose: during a rolling deploy, servers of the
+-- previous release keep running against this schema and write events
+-- without an actor; with the defaults those events are recorded (as
+-- system/unknown-before-0003, like the backfill) instead of failing every
+-- booking until the last old server is gone. The current code always writes
+-- the actor explicitly (test/audit-actor.test.ts proves that no event it
+-- writes carries the default). ADD COLUMN with a constant default only
+-- records the default in the catalogue: no table rewrite.
 ALTER TABLE event_logs
   ADD COLUMN actor_subject text NOT NULL DEFAULT 'unknown-before-0003'
     CONSTRAINT event_logs_actor_subject_present CHECK (btrim(actor_subject) <> ''),
   ADD COLUMN actor_role text NOT NULL DEFAULT 'system'
-    CONSTRAINT event_logs_actor_role_known CHECK (actor_role IN ('patient', 'staff', 'service', 'system'));
+    CONSTRAINT event_logs_actor_role_known CHECK (actor_role IN ('patient', 'staff', 'service', 'anonymous', 'system'));
 
 UPDATE event_logs SET actor_subject = 'system' WHERE event_type = 'APPOINTMENT_EXPIRED';
-
-ALTER TABLE event_logs
-  ALTER COLUMN actor_subject DROP DEFAULT,
-  ALTER COLUMN actor_role DROP DEFAULT;
 
 -- Down Migration
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InProcessSlotLock } from "../src/adapters/memory/in-process-slot-lock.js";
 import { PostgresDirectoryStore } from "../src/adapters/postgres/postgres-directory-store.js";
 import { PostgresSlotStore } from "../src/adapters/postgres/postgres-slot-store.js";
-import type { Caller } from "../src/core/access/caller.js";
+import { anonymousCaller, type Caller } from "../src/core/access/caller.js";
 import { SchedError } from "../src/core/errors.js";
 import type { Appointments } from "../src/core/services/appointments.js";
 import { Directory } from "../src/core/services/directory.js";
@@ -24,9 +24,11 @@ let alicePatientId: string;
 let bobPatientId: string;
 const staff: Caller = { subject: "front-desk-7", role: "staff" };
 const service: Caller = { subject: "billing-sync", role: "service" };
+// The anonymous caller of a server without authentication may do all that staff and services may.
 const staffAndService = [
   ["staff", staff],
   ["service", service],
+  ["anonymous", anonymousCaller],
 ] as const;
 const everyRole = [["patient", () => alice] as const, ["staff", () => staff] as const, ["service", () => service] as const];
 
@@ -190,7 +192,7 @@ describe("SlotService", () => {
   });
 
   it.each(staffAndService)("CreateSlots, BlockSlot, UnblockSlot: allowed to %s", async (role, caller) => {
-    const start = new Date(role === "staff" ? "2041-01-01T09:00:00Z" : "2042-01-01T09:00:00Z");
+    const start = new Date({ staff: "2041-01-01T09:00:00Z", service: "2042-01-01T09:00:00Z", anonymous: "2043-01-01T09:00:00Z" }[role]);
     const [slot] = await slots.createSlots(caller, [
       { clinicianId: fixture.clinicianId, startTime: start, endTime: new Date(start.getTime() + 30 * 60_000) },
     ]);

@@ -79,10 +79,10 @@ describe("the actor of each event", () => {
     ]);
   });
 
-  it("is the anonymous service caller on a server without authentication", async () => {
+  it("is the anonymous caller, in a role of its own that no token can claim, on a server without authentication", async () => {
     const [slotId] = await fixture.slots(1);
     const hold = await appointments.create(anonymousCaller, { slotId, patientId: fixture.patientIds[2] });
-    expect(await actorsOf(hold.id)).toEqual(["APPOINTMENT_CREATED service:anonymous"]);
+    expect(await actorsOf(hold.id)).toEqual(["APPOINTMENT_CREATED anonymous:anonymous"]);
   });
 
   it("of an expiry is the system, whether the expiry worker or a later booking of the slot noticed it", async () => {
@@ -119,13 +119,22 @@ describe("the actor of each event", () => {
     expect(rows[0]).toEqual({ created: 5, by_their_patient: 5 });
   });
 
-  it("is required by the schema, and its role is one of patient, staff, service, system", async () => {
+  it("is checked by the schema (a role of patient, staff, service, anonymous, system), which records an event written without one (by a previous release) as system/unknown-before-0003", async () => {
     const [slotId] = await fixture.slots(1);
     const hold = await appointments.create(staff, { slotId, patientId: fixture.patientIds[6] });
     const insert = (columns: string, values: string) =>
-      fixture.admin.query(`INSERT INTO event_logs (appointment_id, event_type${columns}) VALUES ($1, 'APPOINTMENT_CONFIRMED'${values})`, [hold.id]);
-    await expect(insert("", "")).rejects.toMatchObject({ code: "23502" });
-    await expect(insert(", actor_subject", ", 'someone'")).rejects.toMatchObject({ code: "23502" });
+      fixture.admin.query(
+        `INSERT INTO event_logs (appointment_id, event_type${columns}) VALUES ($1, 'APPOINTMENT_CONFIRMED'${values}) RETURNING id, actor_role, actor_subject`,
+        [hold.id],
+      );
+    // What a server of the release before 0003 writes during a rolling deploy;
+    // removed again, so that the whole-log checks below see only this release's events.
+    const { rows } = await insert("", "");
+    expect(rows[0]).toMatchObject({ actor_role: "system", actor_subject: "unknown-before-0003" });
+    await fixture.admin.query(`DELETE FROM event_logs WHERE id = $1`, [rows[0].id]);
+    await expect(insert(", actor_subject, actor_role", ", NULL, 'staff'")).rejects.toMatchObject({ code: "23502" });
+    expect((await insert(", actor_subject, actor_role", ", 'anonymous', 'anonymous'")).rows[0]).toMatchObject({ actor_role: "anonymous" });
+    await fixture.admin.query(`DELETE FROM event_logs WHERE appointment_id = $1 AND event_type = 'APPOINTMENT_CONFIRMED'`, [hold.id]);
     await expect(insert(", actor_subject, actor_role", ", 'root', 'admin'")).rejects.toMatchObject({
       constraint: "event_logs_actor_role_known",
     });
@@ -141,10 +150,11 @@ describe("the audit log as a whole", () => {
       `SELECT count(*) FILTER (WHERE actor_subject IS NULL OR actor_role IS NULL)::int AS without_actor,
               count(*) FILTER (WHERE event_type = 'APPOINTMENT_EXPIRED' AND (actor_role, actor_subject) <> ('system', 'system'))::int AS expiries_not_by_system,
               count(*) FILTER (WHERE event_type <> 'APPOINTMENT_EXPIRED' AND actor_role = 'system')::int AS changes_by_system,
+              count(*) FILTER (WHERE actor_subject = 'unknown-before-0003')::int AS by_the_default,
               count(*)::int AS events
          FROM event_logs`,
     );
-    expect(rows[0]).toEqual({ without_actor: 0, expiries_not_by_system: 0, changes_by_system: 0, events: expect.any(Number) });
+    expect(rows[0]).toEqual({ without_actor: 0, expiries_not_by_system: 0, changes_by_system: 0, by_the_default: 0, events: expect.any(Number) });
     const { rows: byActor } = await fixture.admin.query(
       `SELECT event_type::text, actor_role, count(*)::int AS n FROM event_logs GROUP BY 1, 2 ORDER BY 1, 2`,
     );
@@ -153,8 +163,8 @@ describe("the audit log as a whole", () => {
       { event_type: "APPOINTMENT_CANCELLED", actor_role: "staff", n: 1 },
       { event_type: "APPOINTMENT_CONFIRMED", actor_role: "patient", n: 1 },
       { event_type: "APPOINTMENT_CONFIRMED", actor_role: "staff", n: 1 },
+      { event_type: "APPOINTMENT_CREATED", actor_role: "anonymous", n: 1 },
       { event_type: "APPOINTMENT_CREATED", actor_role: "patient", n: 9 },
-      { event_type: "APPOINTMENT_CREATED", actor_role: "service", n: 1 },
       { event_type: "APPOINTMENT_CREATED", actor_role: "staff", n: 2 },
       { event_type: "APPOINTMENT_EXPIRED", actor_role: "system", n: 2 },
     ]);
@@ -199,9 +209,10 @@ describe("migration 0003", () => {
         `SELECT column_name, column_default, is_nullable FROM information_schema.columns
           WHERE table_name = 'event_logs' AND column_name LIKE 'actor%' ORDER BY column_name`,
       );
+      // Kept for the servers of the previous release that write events during a rolling deploy.
       expect(defaults).toEqual([
-        { column_name: "actor_role", column_default: null, is_nullable: "NO" },
-        { column_name: "actor_subject", column_default: null, is_nullable: "NO" },
+        { column_name: "actor_role", column_default: "'system'::text", is_nullable: "NO" },
+        { column_name: "actor_subject", column_default: "'unknown-before-0003'::text", is_nullable: "NO" },
       ]);
     } finally {
       await pool.end();

@@ -390,7 +390,7 @@ describe("SPEC's REST table, row by row", () => {
       event_type: type,
       payload: expect.any(Object),
       created_at: aTime,
-      actor: { subject: "anonymous", role: "service" },
+      actor: { subject: "anonymous", role: "anonymous" },
     });
     expect(events.body).toEqual({
       events: [event("APPOINTMENT_CREATED"), event("APPOINTMENT_CONFIRMED"), event("APPOINTMENT_CANCELLED")],

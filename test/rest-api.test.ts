@@ -265,8 +265,8 @@ describe("appointments", () => {
     await call("POST", `/appointments/${created.id}/confirm`);
     const events = await call("GET", `/appointments/${created.id}/events`);
     expect(events.status).toBe(200);
-    // Without authentication every change is the anonymous service caller's.
-    const actor = { subject: "anonymous", role: "service" };
+    // Without authentication every change is the anonymous caller's.
+    const actor = { subject: "anonymous", role: "anonymous" };
     expect(events.body).toEqual({
       events: [
         { id: expect.any(Number), appointment_id: created.id, event_type: "APPOINTMENT_CREATED", payload: expect.objectContaining({ to: "pending" }), created_at: expect.stringMatching(rfc3339), actor },

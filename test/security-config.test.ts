@@ -28,6 +28,7 @@ describe("authentication settings", () => {
       key: { kind: "secret", secret },
       issuer: "https://idp",
       audience: "sched",
+      maxTokenAgeSeconds: 86_400,
     });
     expect(security({ AUTH_JWT_PUBLIC_KEY_FILE: "/keys/idp.pem" }).auth?.key).toEqual({ kind: "public-key-file", file: "/keys/idp.pem" });
     expect(security({ AUTH_JWKS_FILE: "/keys/jwks.json" }).auth?.key).toEqual({ kind: "jwks-file", file: "/keys/jwks.json" });
@@ -42,6 +43,12 @@ describe("authentication settings", () => {
     expect(short.message).not.toContain("hunter2");
     expect(failure({ AUTH_AUDIENCE: "sched" }).variable).toBe("AUTH_AUDIENCE");
     expect(failure({ AUTH_ISSUER: "https://idp" }).variable).toBe("AUTH_ISSUER");
+  });
+
+  it("caps token age at AUTH_MAX_TOKEN_AGE, 24h unless set, in whole seconds", () => {
+    expect(security({ AUTH_JWT_SECRET: secret, AUTH_MAX_TOKEN_AGE: "8h" }).auth?.maxTokenAgeSeconds).toBe(28_800);
+    expect(failure({ AUTH_JWT_SECRET: secret, AUTH_MAX_TOKEN_AGE: "soon" }).variable).toBe("AUTH_MAX_TOKEN_AGE");
+    expect(failure({ AUTH_JWT_SECRET: secret, AUTH_MAX_TOKEN_AGE: "500ms" }).variable).toBe("AUTH_MAX_TOKEN_AGE");
   });
 
   it("protects /metrics only when asked, and only with a key", () => {

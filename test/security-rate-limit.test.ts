@@ -10,6 +10,7 @@ import { restCall, type RestAnswer } from "./support/e2e-rest.js";
 import { errorInfoReasons, grpcClient, grpcUnary } from "./support/grpc-client.js";
 import { connectJson, http1Request } from "./support/http-clients.js";
 import { startServerProcess, type ServerProcess } from "./support/server-process.js";
+import { rateLimitAddress } from "../src/transport/security/rate-limit-address.js";
 import { authEnv, bearer, token } from "./support/tokens.js";
 
 // Two `sched serve` processes share a private Redis (never the machine's:
@@ -64,6 +65,7 @@ beforeAll(async () => {
     REDIS_URL: `redis://127.0.0.1:${redisPort}`,
     RATE_LIMIT_POINTS: String(points),
     RATE_LIMIT_DURATION: "60s",
+    METRICS_REQUIRE_AUTH: "true",
     ...authEnv,
   };
   servers.push(...(await Promise.all([startServerProcess(env), startServerProcess(env)])));
@@ -87,11 +89,31 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function burst(callerToken: string | undefined, perServer: number): Promise<RestAnswer[]> {
+async function burst(callerToken: string | undefined, perServer: number, path = () => "/clinicians"): Promise<RestAnswer[]> {
   const headers = callerToken === undefined ? {} : bearer(callerToken);
   return Promise.all(
-    servers.flatMap((server) => Array.from({ length: perServer }, () => restCall(server.url, "GET", "/clinicians", undefined, headers))),
+    servers.flatMap((server) =>
+      Array.from({ length: perServer }, () => {
+        const target = path();
+        return target === "/metrics" ? metricsCall(server, headers) : restCall(server.url, "GET", target, undefined, headers);
+      }),
+    ),
   );
+}
+
+// /metrics answers Prometheus text when admitted, and a REST error body when not.
+async function metricsCall(server: ServerProcess, headers: Record<string, string>): Promise<RestAnswer> {
+  const answer = await http1Request(server.port, { path: "/metrics", headers });
+  const admitted = answer.status === 200;
+  if (admitted) expect(answer.body).toContain("sched_requests_total");
+  const responseHeaders = new Headers(Object.entries(answer.headers).map(([name, value]) => [name, String(value)]));
+  return { status: answer.status, body: admitted ? undefined : JSON.parse(answer.body), text: answer.body, headers: responseHeaders };
+}
+
+// Every other request of a burst goes to /metrics, whose token checks spend from the same budgets.
+function alternating(): () => string {
+  let count = 0;
+  return () => (count++ % 2 === 0 ? "/clinicians" : "/metrics");
 }
 
 function expectRateLimited(answer: RestAnswer): void {
@@ -141,10 +163,32 @@ describe("with Redis shared by two servers", () => {
     }
   });
 
-  it("limits requests without a valid token by client address: 401 until the address's budget is spent, then 429", async () => {
-    const answers = await burst(undefined, 8);
+  it("counts /metrics with the caller's RPCs, in one budget", async () => {
+    const answers = await burst(await token({ role: "service", sub: `scraper-${randomUUID()}` }), 8, alternating());
+    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(points);
+    answers.filter((answer) => answer.status !== 200).forEach(expectRateLimited);
+  });
+
+  it("limits requests without a valid token by client address, /metrics too: 401 until the address's budget is spent, then 429", async () => {
+    const answers = await burst(undefined, 8, alternating());
     expect(answers.filter((answer) => answer.status === 401)).toHaveLength(points);
     answers.filter((answer) => answer.status !== 401).forEach(expectRateLimited);
+  });
+});
+
+describe("the client address a request without a valid token is counted by", () => {
+  it.each([
+    ["127.0.0.1", "127.0.0.1"],
+    ["::ffff:127.0.0.1", "127.0.0.1"],
+    ["::FFFF:7f00:1", "127.0.0.1"],
+    ["2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64"],
+    ["2001:db8:1:2::1", "2001:db8:1:2::/64"],
+    ["2001:0db8:0001:0002:ffff::9", "2001:db8:1:2::/64"],
+    ["fe80::1%eth0", "fe80:0:0:0::/64"],
+    ["::1", "0:0:0:0::/64"],
+    ["64:ff9b::192.0.2.1", "64:ff9b:0:0::/64"],
+  ])("keys %s as %s", (address, key) => {
+    expect(rateLimitAddress(address)).toBe(key);
   });
 });
 

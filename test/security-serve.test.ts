@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import * as grpc from "@grpc/grpc-js";
-import { exportJWK, SignJWT } from "jose";
+import { decodeJwt, exportJWK, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../gen/health/v1/health_pb.js";
 import { DirectoryService } from "../gen/sched/v1/directory_service_pb.js";
@@ -17,7 +17,7 @@ import { grpcClient, grpcUnary } from "./support/grpc-client.js";
 import { connectJson, http1Request, http2Request } from "./support/http-clients.js";
 import { runCli } from "./support/run-cli.js";
 import { startServerProcess, type ServerProcess } from "./support/server-process.js";
-import { authEnv, bearer, testSecret, token } from "./support/tokens.js";
+import { authEnv, bearer, testAudience, testIssuer, testSecret, token } from "./support/tokens.js";
 
 // How `sched serve` starts with and without a key, what /metrics asks for,
 // `sched token`, and that no token ever reaches a log line.
@@ -68,6 +68,31 @@ describe("starting sched serve", () => {
     expect(short.stderr).not.toContain("tiny-secret");
   });
 
+  it("refuses APP_ENV=prod with a key but without AUTH_ISSUER or AUTH_AUDIENCE, with one line and exit 2", async () => {
+    const env = { APP_ENV: "prod", POSTGRES_DSN: database.dsn, AUTH_JWT_SECRET: testSecret };
+    expect(await runCli(["serve", "--http-port", "0"], { ...env, AUTH_ISSUER: testIssuer }, cwd)).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "sched: APP_ENV=prod needs AUTH_ISSUER and AUTH_AUDIENCE with a verification key: set AUTH_AUDIENCE\n",
+    });
+    expect(await runCli(["serve", "--http-port", "0"], env, cwd)).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "sched: APP_ENV=prod needs AUTH_ISSUER and AUTH_AUDIENCE with a verification key: set AUTH_ISSUER and AUTH_AUDIENCE\n",
+    });
+  });
+
+  it("serves in dev with a key but without issuer and audience, and says in one warning line what that accepts", async () => {
+    const server = await startServerProcess({ POSTGRES_DSN: database.dsn, APP_ENV: "dev", AUTH_JWT_SECRET: testSecret, AUTH_ISSUER: testIssuer });
+    try {
+      const warnings = server.logLines().filter((line) => line.level === 40);
+      expect(warnings.map((line) => line.msg)).toEqual(["AUTH_AUDIENCE unset: tokens of any issuer or audience are accepted"]);
+      expect((await restCall(server.url, "GET", "/clinicians", undefined, bearer(await token({ aud: "another-service" })))).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it("serves open in dev without a key, and says so in one warning line", async () => {
     const warnings = open.logLines().filter((line) => line.level === 40);
     expect(warnings.map((line) => line.msg)).toEqual([
@@ -88,10 +113,10 @@ describe("keys from files", () => {
     const file = join(cwd, `${variable}.key`);
     const jwk = { ...(await exportJWK(pair.publicKey)), kid: "idp-1", alg: "ES256" };
     writeFileSync(file, variable === "AUTH_JWKS_FILE" ? JSON.stringify({ keys: [jwk] }) : pair.publicKey.export({ type: "spki", format: "pem" }));
-    const server = await startServerProcess({ POSTGRES_DSN: database.dsn, APP_ENV: "prod", [variable]: file, AUTH_AUDIENCE: "sched" });
+    const server = await startServerProcess({ POSTGRES_DSN: database.dsn, APP_ENV: "prod", [variable]: file, AUTH_ISSUER: "https://idp", AUTH_AUDIENCE: "sched" });
     try {
       const signed = (key: Parameters<SignJWT["sign"]>[0], alg: string) =>
-        new SignJWT({ role: "staff" }).setProtectedHeader({ alg, kid: "idp-1" }).setSubject("ops").setAudience("sched").setExpirationTime("5m").sign(key);
+        new SignJWT({ role: "staff" }).setProtectedHeader({ alg, kid: "idp-1" }).setSubject("ops").setIssuer("https://idp").setAudience("sched").setIssuedAt().setExpirationTime("5m").sign(key);
       expect((await restCall(server.url, "GET", "/clinicians", undefined, bearer(await signed(pair.privateKey, "ES256")))).status).toBe(200);
       const stranger = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
       expect((await restCall(server.url, "GET", "/clinicians", undefined, bearer(await signed(stranger, "ES256")))).status).toBe(401);
@@ -99,6 +124,17 @@ describe("keys from files", () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe("subjects the audit log could not record", () => {
+  it("answers 401 to a blank, control-character or overlong sub, and serves a 200-character one", async () => {
+    for (const sub of ["   ", "front\u0007desk", "x".repeat(201)]) {
+      const answer = await restCall(secured.url, "POST", "/clinicians", { name: "Dr Nobody" }, bearer(await token({ sub })));
+      expect(answer.status).toBe(401);
+    }
+    const longest = await restCall(secured.url, "POST", "/clinicians", { name: "Dr Longest" }, bearer(await token({ sub: "x".repeat(200) })));
+    expect(longest.status).toBe(201);
   });
 });
 
@@ -135,12 +171,35 @@ describe("sched token", () => {
     expect(minted.code).toBe(0);
     expect(minted.stderr).toBe("");
     expect(minted.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    expect(decodeJwt(minted.stdout.trim())).toMatchObject({ iss: testIssuer, aud: testAudience, sub: "billing", role: "service" });
     const answer = await restCall(secured.url, "POST", "/clinicians", { name: "Dr Minted" }, bearer(minted.stdout.trim()));
     expect(answer.status).toBe(201);
   });
 
+  it("refuses a --ttl longer than AUTH_MAX_TOKEN_AGE, in one line", async () => {
+    expect(await runCli(["token", "--role", "staff", "--subject", "x", "--ttl", "25h"], authEnv, cwd)).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "sched: --ttl: longer than AUTH_MAX_TOKEN_AGE (86400s), the oldest token a server accepts\n",
+    });
+    const short = await runCli(["token", "--role", "staff", "--subject", "x", "--ttl", "2h"], { ...authEnv, AUTH_MAX_TOKEN_AGE: "1h" }, cwd);
+    expect(short).toMatchObject({ code: 2, stderr: "sched: --ttl: longer than AUTH_MAX_TOKEN_AGE (3600s), the oldest token a server accepts\n" });
+    expect((await runCli(["token", "--role", "staff", "--subject", "x", "--ttl", "24h"], authEnv, cwd)).code).toBe(0);
+  });
+
   it("refuses without a secret, and a patient subject that is not a patient id", async () => {
-    expect(await runCli(["token", "--role", "staff", "--subject", "x"], {}, cwd)).toMatchObject({ code: 2, stdout: "" });
+    expect(await runCli(["token", "--role", "staff", "--subject", "x"], {}, cwd)).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "sched: sched token signs with AUTH_JWT_SECRET: set it in the environment or in .env\n",
+    });
+    const flagged = await runCli(["token", "--role", "staff", "--subject", "x", "--auth-jwt-secret", testSecret], {}, cwd);
+    expect(flagged).toMatchObject({ code: 2, stdout: "" });
+    expect(flagged.stderr).toContain("unknown option '--auth-jwt-secret'");
+    expect(flagged.stderr).not.toContain(testSecret);
+    const serve = await runCli(["serve", "--auth-jwt-secret", testSecret], { POSTGRES_DSN: database.dsn }, cwd);
+    expect(serve.code).not.toBe(0);
+    expect(serve.stderr).toContain("unknown option '--auth-jwt-secret'");
     expect(await runCli(["token", "--role", "patient", "--subject", "alice"], { AUTH_JWT_SECRET: testSecret }, cwd)).toMatchObject({
       code: 2,
       stderr: "sched: --subject: a patient's subject is its patient id (a UUID)\n",

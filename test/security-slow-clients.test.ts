@@ -18,6 +18,8 @@ const timeouts = { firstBytesMs: 300, headersMs: 500, requestMs: 1_000, http2Idl
 let cleartext: RunningServer;
 let secure: RunningServer;
 let ca: Buffer;
+let tlsFiles: { cert: Buffer; key: Buffer };
+let common: () => Parameters<typeof startServer>[0];
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), "sched-slow-clients-"));
@@ -31,11 +33,9 @@ beforeAll(async () => {
     req.resume();
     req.on("end", () => res.end("ok"));
   };
-  const common = { port: 0, host: "127.0.0.1", handler: handler as never, timeouts, onError: () => {} };
-  [cleartext, secure] = await Promise.all([
-    startServer(common),
-    startServer({ ...common, tls: { cert: ca, key: readFileSync(keyFile) } }),
-  ]);
+  common = () => ({ port: 0, host: "127.0.0.1", handler: handler as never, timeouts, onError: () => {} });
+  tlsFiles = { cert: ca, key: readFileSync(keyFile) };
+  [cleartext, secure] = await Promise.all([startServer(common()), startServer({ ...common(), tls: tlsFiles })]);
 });
 
 afterAll(async () => {
@@ -104,6 +104,39 @@ describe("connections that say nothing", () => {
   it("are closed before they send a byte, or finish a TLS handshake", async () => {
     expect(await closedByServer(await plain(cleartext))).toBe(true);
     expect(await closedByServer(await plain(secure))).toBe(true);
+  });
+
+  it("closes a TLS client that chose h2 and then sends nothing, after the first-bytes deadline, not the idle one", async () => {
+    const quiet = await startServer({ ...common(), tls: tlsFiles, timeouts: { ...timeouts, http2IdleMs: 600_000 } });
+    try {
+      const socket = await new Promise<tls.TLSSocket>((resolve, reject) => {
+        const connected = tls.connect({ port: quiet.port, host: "127.0.0.1", servername: "localhost", ca, ALPNProtocols: ["h2"] }, () =>
+          resolve(connected),
+        );
+        connected.once("error", reject);
+      });
+      expect(socket.alpnProtocol).toBe("h2");
+      expect(await closedByServer(socket)).toBe(true);
+
+      // A session that asked for something keeps going past that deadline.
+      const session = http2.connect(`https://localhost:${quiet.port}`, { ca });
+      session.on("error", () => {});
+      const get = (): Promise<number> =>
+        new Promise((resolve, reject) => {
+          const stream = session.request({ ":path": "/health/live" });
+          stream.on("response", (headers) => resolve(Number(headers[":status"])));
+          stream.on("error", reject);
+          stream.resume();
+          stream.end();
+        });
+      expect(await get()).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, timeouts.firstBytesMs * 3));
+      expect(session.closed || session.destroyed).toBe(false);
+      expect(await get()).toBe(200);
+      session.close();
+    } finally {
+      await quiet.close(100);
+    }
   });
 
   it.each([

@@ -13,13 +13,14 @@ import { unsignedToken } from "./support/tokens.js";
 const secret = "a-secret-of-at-least-thirty-two-characters";
 const patientId = "6f1d7a36-6b7e-4f4e-9d5c-2b8f0f7c9a11";
 const now = () => Math.floor(Date.now() / 1000);
+const maxTokenAge = 86_400;
 
 function verifier(material: VerificationKeyMaterial, claims: { issuer?: string; audience?: string } = {}): JoseTokenVerifier {
-  return new JoseTokenVerifier({ key: pinnedKey(material), ...claims });
+  return new JoseTokenVerifier({ key: pinnedKey(material), maxTokenAgeSeconds: maxTokenAge, ...claims });
 }
 
 function jwt(payload: Record<string, unknown>, alg: string, key: KeyObject | Uint8Array, kid?: string): Promise<string> {
-  return new SignJWT({ exp: now() + 600, ...payload }).setProtectedHeader({ alg, ...(kid ? { kid } : {}) }).sign(key);
+  return new SignJWT({ exp: now() + 600, iat: now(), ...payload }).setProtectedHeader({ alg, ...(kid ? { kid } : {}) }).sign(key);
 }
 
 async function rejected(check: Promise<unknown>): Promise<void> {
@@ -40,11 +41,18 @@ describe("an HS256 secret", () => {
     ["expired", { exp: now() - 120 }],
     ["not yet valid", { nbf: now() + 120 }],
     ["without exp", { exp: undefined }],
+    ["without iat", { iat: undefined }],
+    ["issued longer ago than the maximum token age, though not expired", { iat: now() - maxTokenAge - 120, exp: now() + 600 }],
     ["from another issuer", { iss: "https://elsewhere" }],
     ["for another audience", { aud: "other" }],
     ["with an unknown role", { role: "admin" }],
+    ["claiming the anonymous role of an open server", { role: "anonymous" }],
     ["without a role", { role: undefined }],
     ["without a subject", { sub: undefined }],
+    ["whose subject is blank", { sub: " \t " }],
+    ["whose subject carries a control character", { sub: "ops\nrole=service" }],
+    ["whose subject carries a NUL", { sub: "ops\u0000" }],
+    ["whose subject is longer than 200 characters", { sub: "s".repeat(201) }],
     ["for a patient whose subject is no patient id", { role: "patient", sub: "alice" }],
   ])("refuses a token %s", async (_, change) => {
     await rejected(hs.verify(await jwt({ ...good, ...change }, "HS256", key)));

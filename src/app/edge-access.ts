@@ -28,15 +28,13 @@ export interface EdgeAccessOptions {
  */
 export function createEdgeAccess({ security, key, redis }: EdgeAccessOptions): EdgeAccess {
   if (security.auth === undefined || key === undefined) return {};
-  const { issuer, audience } = security.auth;
-  const authenticateHeaders = bearerAuthentication(new JoseTokenVerifier({ key, issuer, audience }));
+  const { issuer, audience, maxTokenAgeSeconds } = security.auth;
+  const authenticateHeaders = bearerAuthentication(new JoseTokenVerifier({ key, issuer, audience, maxTokenAgeSeconds }));
   const authenticated = authenticateRequests(authenticateHeaders);
   const limits = security.rateLimit;
+  const limiter = limits === undefined || redis === undefined ? undefined : new RedisRateLimiter({ redis, ...limits });
   return {
-    authenticate:
-      limits === undefined || redis === undefined
-        ? authenticated
-        : rateLimitedAccess(authenticated, new RedisRateLimiter({ redis, ...limits })),
-    authorizeMetrics: security.metricsRequireAuth ? metricsAccess(authenticateHeaders) : undefined,
+    authenticate: limiter === undefined ? authenticated : rateLimitedAccess(authenticated, limiter),
+    authorizeMetrics: security.metricsRequireAuth ? metricsAccess(authenticateHeaders, limiter) : undefined,
   };
 }

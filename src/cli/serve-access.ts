@@ -6,11 +6,11 @@ import type { VerificationKeySource } from "../config/security-config.js";
 
 /** The settings of authentication, /metrics and rate limits, which `serve` has and `dev` has not. */
 export const accessVariables: ConfigVariable[] = [
-  "AUTH_JWT_SECRET",
   "AUTH_JWT_PUBLIC_KEY_FILE",
   "AUTH_JWKS_FILE",
   "AUTH_ISSUER",
   "AUTH_AUDIENCE",
+  "AUTH_MAX_TOKEN_AGE",
   "METRICS_REQUIRE_AUTH",
   "RATE_LIMIT_POINTS",
   "RATE_LIMIT_DURATION",
@@ -21,7 +21,29 @@ export const openAccessWarning =
   "no token verification key (AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE): serving WITHOUT authentication, every caller may do everything";
 
 /**
- * The verification key `serve` runs with, or undefined to serve open, which
+ * What a dev server with a key but without AUTH_ISSUER or AUTH_AUDIENCE logs
+ * once it serves; undefined when both are set (or there is no key).
+ */
+export function unpinnedClaimsWarning(config: Config): string | undefined {
+  const unpinned = unpinnedClaims(config);
+  if (unpinned.length === 0) return undefined;
+  return `${unpinned.join(" and ")} unset: tokens of any issuer or audience are accepted`;
+}
+
+// Without both, a token the same identity provider issued for another
+// service (or another tenant's token, with a shared key) would pass here.
+function unpinnedClaims(config: Config): ConfigVariable[] {
+  const auth = config.security.auth;
+  if (auth === undefined) return [];
+  const unpinned: ConfigVariable[] = [];
+  if (auth.issuer === undefined) unpinned.push("AUTH_ISSUER");
+  if (auth.audience === undefined) unpinned.push("AUTH_AUDIENCE");
+  return unpinned;
+}
+
+/**
+ * The verification key `serve` runs with (prod: only with AUTH_ISSUER and
+ * AUTH_AUDIENCE), or undefined to serve open, which
  * only dev allows: in prod an unprotected patient calendar is a mistake to
  * stop at, not to warn about.
  */
@@ -37,11 +59,20 @@ export function serveVerificationKey(config: Config): PinnedKey | undefined {
     return undefined;
   }
   const { variable, material } = readKeyMaterial(auth.key);
+  let key: PinnedKey;
   try {
-    return pinnedKey(material);
+    key = pinnedKey(material);
   } catch (error) {
     throw new ConfigError(variable, `${variable}: ${error instanceof Error ? error.message : String(error)}`);
   }
+  const unpinned = unpinnedClaims(config);
+  if (unpinned.length > 0 && config.appEnv === "prod") {
+    throw new ConfigError(
+      unpinned[0]!,
+      `APP_ENV=prod needs AUTH_ISSUER and AUTH_AUDIENCE with a verification key: set ${unpinned.join(" and ")}`,
+    );
+  }
+  return key;
 }
 
 function readKeyMaterial(source: VerificationKeySource): { variable: ConfigVariable; material: VerificationKeyMaterial } {

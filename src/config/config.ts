@@ -14,8 +14,6 @@ import {
 } from "./security-config.js";
 import { redisConfig, type RedisConfig } from "./redis-config.js";
 
-export type { ClusterNode, RedisConfig } from "./redis-config.js";
-
 export type AppEnv = "dev" | "prod";
 
 export interface Config {
@@ -114,9 +112,13 @@ const meanings: Record<ConfigVariable, string> = {
   ...securityMeanings,
 };
 
-export const configFlags: readonly ConfigFlag[] = (Object.keys(meanings) as ConfigVariable[]).map(
-  (variable) => ({ variable, flag: flagOf(variable), description: describe(variable) }),
-);
+// A flag's value shows in the process list (ps, /proc/<pid>/cmdline) to
+// every user of the machine: secrets are read from the environment or .env only.
+const environmentOnly: readonly ConfigVariable[] = ["AUTH_JWT_SECRET"];
+
+export const configFlags: readonly ConfigFlag[] = (Object.keys(meanings) as ConfigVariable[])
+  .filter((variable) => !environmentOnly.includes(variable))
+  .map((variable) => ({ variable, flag: flagOf(variable), description: describe(variable) }));
 
 /** Converts commander's option object (postgresDsn, httpPort, ...) back to variable names. */
 export function flagsFromOptions(opts: Record<string, unknown>): LoadConfigOptions["flags"] {

@@ -12,6 +12,8 @@ export interface AuthConfig {
   key: VerificationKeySource;
   issuer: string | undefined;
   audience: string | undefined;
+  /** The oldest token (by its iat) accepted, whatever its exp says. */
+  maxTokenAgeSeconds: number;
 }
 
 export interface RateLimitConfig {
@@ -39,6 +41,7 @@ export type SecurityVariable =
   | "AUTH_JWKS_FILE"
   | "AUTH_ISSUER"
   | "AUTH_AUDIENCE"
+  | "AUTH_MAX_TOKEN_AGE"
   | "METRICS_REQUIRE_AUTH"
   | "RATE_LIMIT_POINTS"
   | "RATE_LIMIT_DURATION"
@@ -46,6 +49,7 @@ export type SecurityVariable =
   | "SCHED_CA_FILE";
 
 export const securityDefaults = {
+  AUTH_MAX_TOKEN_AGE: "24h",
   METRICS_REQUIRE_AUTH: "false",
   RATE_LIMIT_POINTS: "100",
   RATE_LIMIT_DURATION: "1s",
@@ -57,6 +61,7 @@ export const securityMeanings: Record<SecurityVariable, string> = {
   AUTH_JWKS_FILE: "JSON Web Key Set file whose keys verify bearer tokens",
   AUTH_ISSUER: "the iss every token must carry",
   AUTH_AUDIENCE: "the aud every token must carry",
+  AUTH_MAX_TOKEN_AGE: "the oldest token accepted, counted from its iat (required), whatever its exp; the longest sched token --ttl",
   METRICS_REQUIRE_AUTH: "true: /metrics needs a staff or service token",
   RATE_LIMIT_POINTS: "requests per caller (or per IP without a valid token) per RATE_LIMIT_DURATION; 0 disables",
   RATE_LIMIT_DURATION: "the rate-limit window, whole seconds",
@@ -69,7 +74,7 @@ const minimumSecretLength = 32;
 
 export function securityConfig(valueOf: Lookup): SecurityConfig {
   const valueOrDefault = (variable: keyof typeof securityDefaults): string => valueOf(variable) ?? securityDefaults[variable];
-  const auth = authConfig(valueOf);
+  const auth = authConfig(valueOf, wholeSeconds("AUTH_MAX_TOKEN_AGE", valueOrDefault("AUTH_MAX_TOKEN_AGE")));
   const metricsRequireAuth = booleanSetting("METRICS_REQUIRE_AUTH", valueOrDefault("METRICS_REQUIRE_AUTH"));
   if (metricsRequireAuth && auth === undefined) {
     throw new ConfigError(
@@ -86,7 +91,7 @@ export function clientConfig(valueOf: Lookup): ClientConfig {
   return { token: valueOf("SCHED_TOKEN"), caFile: valueOf("SCHED_CA_FILE") };
 }
 
-function authConfig(valueOf: Lookup): AuthConfig | undefined {
+function authConfig(valueOf: Lookup, maxTokenAgeSeconds: number): AuthConfig | undefined {
   const sources: VerificationKeySource[] = [];
   const secret = valueOf("AUTH_JWT_SECRET");
   const publicKeyFile = valueOf("AUTH_JWT_PUBLIC_KEY_FILE");
@@ -111,7 +116,7 @@ function authConfig(valueOf: Lookup): AuthConfig | undefined {
     }
     return undefined;
   }
-  return { key, issuer, audience };
+  return { key, issuer, audience, maxTokenAgeSeconds };
 }
 
 // The secret itself is never echoed.
@@ -137,7 +142,7 @@ function rateLimitPoints(text: string): number {
   );
 }
 
-// The Redis limiter counts in whole seconds.
+// The Redis limiter counts in whole seconds, and JWT times are whole seconds.
 function wholeSeconds(variable: ConfigVariable, text: string): number {
   const milliseconds = parseDuration(text);
   if (milliseconds === undefined || milliseconds < 1000 || milliseconds % 1000 !== 0) {

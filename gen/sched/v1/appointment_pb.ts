@@ -167,8 +167,9 @@ export type Actor = Message<"sched.v1.Actor"> & {
   subject: string;
 
   /**
-   * One of "patient", "staff", "service", or "system" for changes no caller
-   * asked for, such as the expiry of a hold.
+   * One of "patient", "staff", "service" (as a verified token says),
+   * "anonymous" on a server without authentication, or "system" for changes
+   * no caller asked for, such as the expiry of a hold.
    *
    * @generated from field: string role = 2;
    */

@@ -1,9 +1,9 @@
 import { createSecretKey } from "node:crypto";
 import { SignJWT } from "jose";
-import type { Caller } from "../../core/access/caller.js";
+import type { VerifiedCaller } from "../../core/access/caller.js";
 
 export interface TokenToSign {
-  caller: Caller;
+  caller: VerifiedCaller;
   secret: string;
   ttlSeconds: number;
   issuer?: string;

@@ -16,7 +16,7 @@ import type { RunningServer } from "../../transport/server/start-server.js";
 import { createCliLogger } from "../cli-logger.js";
 import { CommandFailure } from "../command-failure.js";
 import { addConfigOptions } from "../config-options.js";
-import { accessVariables, openAccessWarning, serveVerificationKey } from "../serve-access.js";
+import { accessVariables, openAccessWarning, serveVerificationKey, unpinnedClaimsWarning } from "../serve-access.js";
 
 export const servingVariables: ConfigVariable[] = [
   "POSTGRES_DSN",
@@ -59,6 +59,8 @@ async function serve(config: Config, logger: Logger, host: string | undefined, k
   const { runtime, server, url } = await startApi({ config, logger, host, key });
   try {
     if (key === undefined) logger.warn({}, openAccessWarning);
+    const unpinned = unpinnedClaimsWarning(config);
+    if (unpinned !== undefined) logger.warn({}, unpinned);
     logger.info({ url, port: server.port }, `sched serving on ${url}`);
     const signal = await nextStopSignal();
     logger.info({ signal, drain_ms: config.shutdownTimeoutMs }, "shutting down: finishing requests under way");

@@ -27,15 +27,18 @@ export function registerToken(program: Command): void {
         "  sched token --role patient --subject 018363f2-2780-4be4-9942-aa0c7cbf0812\n\n" +
         "The token carries AUTH_ISSUER and AUTH_AUDIENCE when they are set, as the server checks them.",
     );
-  addConfigOptions(command, ["AUTH_JWT_SECRET", "AUTH_ISSUER", "AUTH_AUDIENCE"]);
+  addConfigOptions(command, ["AUTH_ISSUER", "AUTH_AUDIENCE", "AUTH_MAX_TOKEN_AGE"]);
   command.action(async (options: TokenFlags & Record<string, unknown>) => {
     const auth = loadConfig({ flags: flagsFromOptions(options) }).security.auth;
     if (auth?.key.kind !== "secret") {
-      throw new ConfigError("AUTH_JWT_SECRET", "sched token signs with AUTH_JWT_SECRET: set it in the environment, in .env or with --auth-jwt-secret");
+      throw new ConfigError("AUTH_JWT_SECRET", "sched token signs with AUTH_JWT_SECRET: set it in the environment or in .env");
     }
     const caller = callerFromClaims(options.subject, options.role);
     if (caller === undefined) throw new CommandFailure("--subject: a patient's subject is its patient id (a UUID)", 2);
     const ttlSeconds = Math.max(1, Math.round(options.ttl / 1000));
+    if (ttlSeconds > auth.maxTokenAgeSeconds) {
+      throw new CommandFailure(`--ttl: longer than AUTH_MAX_TOKEN_AGE (${auth.maxTokenAgeSeconds}s), the oldest token a server accepts`, 2);
+    }
     const token = await signToken({ caller, secret: auth.key.secret, ttlSeconds, issuer: auth.issuer, audience: auth.audience });
     process.stdout.write(`${token}\n`);
   });

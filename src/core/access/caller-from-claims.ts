@@ -1,20 +1,29 @@
 import { isUuid } from "../ids.js";
-import { roles, type Caller, type Role } from "./caller.js";
+import { roles, type Role, type VerifiedCaller } from "./caller.js";
 
 // Longer subjects are no identity any issuer we know of uses; they would only
 // bloat the audit log and the rate-limit keys.
-const maxSubjectLength = 256;
+const maxSubjectLength = 200;
+
+// A subject is written to the audit log (whose CHECK refuses a blank one) and
+// to log lines: one that could not be recorded, or that could forge a line
+// break in a log, names nobody.
+const controlCharacter = /\p{Cc}/u;
 
 /**
  * The caller a verified token names, or undefined when its claims do not make
- * one: a role this service does not know, a missing subject, or a patient
- * whose subject is not a patient id.
+ * one: a role this service does not know, a missing, blank, overlong or
+ * control-character subject, or a patient whose subject is not a patient id.
  */
-export function callerFromClaims(subject: unknown, role: unknown): Caller | undefined {
-  if (typeof subject !== "string" || subject === "" || subject.length > maxSubjectLength) return undefined;
+export function callerFromClaims(subject: unknown, role: unknown): VerifiedCaller | undefined {
+  if (!isRecordableSubject(subject)) return undefined;
   if (!isRole(role)) return undefined;
   if (role === "patient") return isUuid(subject) ? { subject: subject.toLowerCase(), role } : undefined;
   return { subject, role };
+}
+
+function isRecordableSubject(subject: unknown): subject is string {
+  return typeof subject === "string" && subject.trim() !== "" && subject.length <= maxSubjectLength && !controlCharacter.test(subject);
 }
 
 function isRole(value: unknown): value is Role {

@@ -1,4 +1,4 @@
-import type { Caller } from "../access/caller.js";
+import type { VerifiedCaller } from "../access/caller.js";
 
 /**
  * Turns a bearer token into the caller it was issued to. Any failure (bad
@@ -7,5 +7,5 @@ import type { Caller } from "../access/caller.js";
  * so that an answer never tells which check failed.
  */
 export interface TokenVerifier {
-  verify(token: string): Promise<Caller>;
+  verify(token: string): Promise<VerifiedCaller>;
 }

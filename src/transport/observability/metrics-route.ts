@@ -11,7 +11,7 @@ export function metricsRoute(registry: Registry, authorize?: AuthorizeHeaders): 
     if (req.method !== "GET" || requestPath(req) !== "/metrics") return false;
     if (authorize !== undefined) {
       try {
-        await authorize(requestHeaders(req));
+        await authorize(requestHeaders(req), req.socket?.remoteAddress ?? "unknown");
       } catch (error) {
         const { status, body, headers } = errorResponse(error);
         writeJson(res, status, { ...body }, headers);

@@ -6,7 +6,7 @@ import type { NodeRequest } from "../server/http-route.js";
  * It is the socket's peer: behind a proxy every client shares the proxy's
  * address (no forwarding header is trusted).
  */
-export const clientAddressKey = createContextKey<string>("unknown", { description: "sched client address" });
+const clientAddressKey = createContextKey<string>("unknown", { description: "sched client address" });
 
 /** Context values holding the request's peer address, for connect-node and the REST transcoder. */
 export function clientAddressValues(request: NodeRequest): ContextValues {

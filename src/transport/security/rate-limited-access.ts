@@ -8,29 +8,40 @@ import type { RateLimiter } from "../../core/ports/rate-limiter.js";
 import { toConnectError } from "../errors/to-connect-error.js";
 import type { Authenticate } from "./authenticate.js";
 import { clientAddressOf } from "./client-address.js";
+import { rateLimitAddress } from "./rate-limit-address.js";
 
-/**
- * Counts every call against its caller (`role:subject`), and a call without
- * a valid token against its client address, before the core runs. Failing
- * authentication costs points too, so that guessing tokens is throttled.
- */
+/** Counts every call (see limitedAuthentication) before the core runs. */
 export function rateLimitedAccess(authenticate: Authenticate, limiter: RateLimiter): Authenticate {
-  return async (context) => {
-    let caller: Caller;
-    try {
-      caller = await authenticate(context);
-    } catch (error) {
-      await spend(limiter, `ip:${clientAddressOf(context)}`, context);
-      throw error;
-    }
-    await spend(limiter, `${caller.role}:${caller.subject}`, context);
-    return caller;
-  };
+  return (context: HandlerContext) =>
+    limitedAuthentication(() => authenticate(context), clientAddressOf(context), limiter, context.protocolName);
 }
 
-async function spend(limiter: RateLimiter, key: string, context: HandlerContext): Promise<void> {
+/**
+ * Authenticates, then spends a point of the caller's budget (`role:subject`),
+ * or of the client address's when authentication fails: failing costs points
+ * too, so that guessing tokens is throttled. `protocol` is the one the
+ * rate_limited error is shaped for.
+ */
+export async function limitedAuthentication(
+  authenticate: () => Promise<Caller>,
+  clientAddress: string,
+  limiter: RateLimiter,
+  protocol: string,
+): Promise<Caller> {
+  let caller: Caller;
+  try {
+    caller = await authenticate();
+  } catch (error) {
+    await spend(limiter, `ip:${rateLimitAddress(clientAddress)}`, protocol);
+    throw error;
+  }
+  await spend(limiter, `${caller.role}:${caller.subject}`, protocol);
+  return caller;
+}
+
+async function spend(limiter: RateLimiter, key: string, protocol: string): Promise<void> {
   const decision = await limiter.consume(key);
-  if (!decision.allowed) throw rateLimitedError(decision.retryAfterMs, context.protocolName);
+  if (!decision.allowed) throw rateLimitedError(decision.retryAfterMs, protocol);
 }
 
 /**

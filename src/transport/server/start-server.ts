@@ -82,8 +82,23 @@ export async function startServer({ port, host, handler, timeouts, onError, tls 
   const acceptTls = (socket: TLSSocket): void => {
     connections.addSocket(socket);
     // A client that offers no ALPN speaks HTTP/1.1, as with Node's own HTTPS server.
-    if (socket.alpnProtocol === "h2") http2Server.emit("connection", socket);
+    if (socket.alpnProtocol === "h2") acceptHttp2OverTls(socket);
     else http1Server.emit("connection", socket);
+  };
+  // In cleartext an h2c client is only handed over once it has sent its first
+  // bytes; over TLS ALPN decides before the client sent any, so a client that
+  // then says nothing would hold its socket for the idle timeout. It gets
+  // the same first-bytes deadline, until its session's first stream.
+  const acceptHttp2OverTls = (socket: TLSSocket): void => {
+    const deadline = setTimeout(() => socket.destroy(), limits.firstBytesMs);
+    socket.once("close", () => clearTimeout(deadline));
+    // The HTTP/2 server creates the socket's session within emit("connection").
+    const watchFirstStream = (session: http2.ServerHttp2Session): void => {
+      session.once("stream", () => clearTimeout(deadline));
+    };
+    http2Server.once("session", watchFirstStream);
+    http2Server.emit("connection", socket);
+    http2Server.off("session", watchFirstStream);
   };
   const acceptCleartext = (socket: Socket): void => {
     connections.addSocket(socket);
