@@ -4,11 +4,10 @@ import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createRedisClient } from "../src/adapters/redis/create-redis-client.js";
 import { RedisSlotLock } from "../src/adapters/redis/redis-slot-lock.js";
-import { anonymousCaller } from "../src/core/access/caller.js";
-import { SchedError } from "../src/core/errors.js";
 import type { AppointmentStore } from "../src/core/ports/appointment-store.js";
 import type { Appointments } from "../src/core/services/appointments.js";
 import { BookingFixture, cleanAudit } from "./support/booking-fixture.js";
+import { holdUntilAnswered } from "./support/hold-until-answered.js";
 
 // 500 patients race for 20 slots (10 of capacity 1, 10 of capacity 3) through
 // four service instances, each with its own pool and its own Redis client, as
@@ -37,22 +36,6 @@ function redisLock(url: string, lockTtlMs: number, keyPrefix: string): RedisSlot
   const redis = createRedisClient(url);
   redisClients.push(redis);
   return new RedisSlotLock({ redis, lockTtlMs, keyPrefix });
-}
-
-type Outcome = "booked" | "slot_already_booked";
-
-async function holdUntilAnswered(service: Appointments, slotId: string, patientId: string): Promise<Outcome> {
-  for (;;) {
-    try {
-      await service.create(anonymousCaller, { slotId, patientId });
-      return "booked";
-    } catch (error) {
-      if (!(error instanceof SchedError)) throw error;
-      if (error.code === "slot_already_booked") return error.code;
-      if (error.code !== "slot_being_booked") throw error;
-      await sleep(1 + Math.random() * 10);
-    }
-  }
 }
 
 async function race(services: Appointments[]) {

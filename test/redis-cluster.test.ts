@@ -4,11 +4,9 @@ import type { Cluster, Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedisConnection } from "../src/adapters/redis/create-redis-client.js";
 import { RedisSlotLock } from "../src/adapters/redis/redis-slot-lock.js";
-import { SchedError } from "../src/core/errors.js";
 import type { LockAttempt } from "../src/core/ports/slot-lock.js";
-import type { Appointments } from "../src/core/services/appointments.js";
-import { anonymousCaller } from "../src/core/access/caller.js";
 import { BookingFixture, cleanAudit } from "./support/booking-fixture.js";
+import { holdUntilAnswered } from "./support/hold-until-answered.js";
 import { http1Request } from "./support/http-clients.js";
 import { createPrivateRedisCluster, type PrivateRedisCluster } from "./support/private-redis-cluster.js";
 import { startServerProcess, type ServerProcess } from "./support/server-process.js";
@@ -45,20 +43,6 @@ function clusterLock(lockTtlMs: number, keyPrefix = `sched-test:${randomUUID()}:
   });
   clients.push(redis);
   return new RedisSlotLock({ redis, lockTtlMs, keyPrefix, commandTimeoutMs });
-}
-
-async function holdUntilAnswered(service: Appointments, slotId: string, patientId: string): Promise<"booked" | "slot_already_booked"> {
-  for (;;) {
-    try {
-      await service.create(anonymousCaller, { slotId, patientId });
-      return "booked";
-    } catch (error) {
-      if (!(error instanceof SchedError)) throw error;
-      if (error.code === "slot_already_booked") return error.code;
-      if (error.code !== "slot_being_booked") throw error;
-      await sleep(1 + Math.random() * 10);
-    }
-  }
 }
 
 describe("the slot lock on a Redis Cluster", () => {

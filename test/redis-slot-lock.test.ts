@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +7,7 @@ import { createRedisClient, reconnectDelayMs, redisClientOptions } from "../src/
 import { RedisSlotLock } from "../src/adapters/redis/redis-slot-lock.js";
 import type { Logger } from "../src/core/ports/logger.js";
 import type { LockAttempt } from "../src/core/ports/slot-lock.js";
+import { PrivateRedis } from "./support/private-redis.js";
 
 const sharedRedisUrl = "redis://127.0.0.1:6379";
 const outageWarning = "redis unavailable, booking without the slot lock";
@@ -187,20 +186,11 @@ describe("RedisSlotLock when Redis is unreachable", () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no TCP port");
-  return address.port;
-}
-
 describe("RedisSlotLock when Redis stalls", () => {
   const commandTimeoutMs = 250;
   const keyPrefix = uniquePrefix();
   const { logger, entries } = capturingLogger();
-  let server: ChildProcess;
+  let server: PrivateRedis;
   let client: Redis;
   let lock: RedisSlotLock;
   // A client as another module might build it: offline queue, no command timeout.
@@ -208,14 +198,9 @@ describe("RedisSlotLock when Redis stalls", () => {
   let plainLock: RedisSlotLock;
 
   beforeAll(async () => {
-    const port = await freePort();
-    server = spawn(
-      "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-      { stdio: "ignore" },
-    );
-    client = createRedisClient(`redis://127.0.0.1:${port}`);
-    plainClient = new Redis(port, "127.0.0.1");
+    server = await PrivateRedis.start();
+    client = createRedisClient(server.url);
+    plainClient = new Redis(server.port, "127.0.0.1");
     plainClient.on("error", () => {});
     lock = new RedisSlotLock({ redis: client, lockTtlMs: 60_000, commandTimeoutMs, keyPrefix, logger });
     plainLock = new RedisSlotLock({ redis: plainClient, lockTtlMs: 60_000, commandTimeoutMs, keyPrefix });
@@ -225,14 +210,13 @@ describe("RedisSlotLock when Redis stalls", () => {
   afterAll(async () => {
     client.disconnect();
     plainClient.disconnect();
-    server.kill("SIGCONT");
-    server.kill("SIGKILL");
+    await server.stop();
   });
 
   it("answers unavailable within the timeout while Redis is paused, then recovers", async () => {
     const heldBeforePause = await eventually(async () => acquiredOrUndefined(await lock.tryAcquire("held")));
     const logsBeforePause = entries.length;
-    server.kill("SIGSTOP");
+    server.pause();
 
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const { value, elapsedMs } = await timed(() => lock.tryAcquire("tried-while-paused"));
@@ -251,7 +235,7 @@ describe("RedisSlotLock when Redis stalls", () => {
     expect(releasing.elapsedMs).toBeLessThan(2_000);
     expect(await lock.isAvailable()).toBe(false);
 
-    server.kill("SIGCONT");
+    server.resume();
     await eventually(async () => acquiredOrUndefined(await lock.tryAcquire(`after-pause-${randomUUID()}`)));
     expect(messagesOf(entries.slice(logsBeforePause))).toEqual([`warn: ${outageWarning}`, `info: ${recoveryNotice}`]);
     expect(await lock.isAvailable()).toBe(true);

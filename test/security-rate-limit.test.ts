@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { createServer, Socket } from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DirectoryService } from "../gen/sched/v1/directory_service_pb.js";
@@ -9,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from "./support/database.js";
 import { restCall, type RestAnswer } from "./support/e2e-rest.js";
 import { errorInfoReasons, grpcClient, grpcUnary } from "./support/grpc-client.js";
 import { connectJson, http1Request } from "./support/http-clients.js";
+import { PrivateRedis } from "./support/private-redis.js";
 import { startServerProcess, type ServerProcess } from "./support/server-process.js";
 import { rateLimitAddress } from "../src/transport/security/rate-limit-address.js";
 import { authEnv, bearer, token } from "./support/tokens.js";
@@ -19,50 +18,17 @@ import { authEnv, bearer, token } from "./support/tokens.js";
 // count depends on how fast the machine is.
 
 const points = 10;
-let redis: ChildProcess;
+let redis: PrivateRedis;
 let database: TestDatabase;
 const servers: ServerProcess[] = [];
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no TCP port");
-  return address.port;
-}
-
-function pings(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = new Socket();
-    probe.once("error", () => resolve(false));
-    probe.connect(port, "127.0.0.1", () => probe.write("PING\r\n"));
-    probe.once("data", (data: Buffer) => {
-      probe.destroy();
-      resolve(data.toString().startsWith("+PONG"));
-    });
-  });
-}
-
-async function redisAnswers(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    if (await pings(port)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("the private redis-server did not start");
-}
-
 beforeAll(async () => {
-  const redisPort = await freePort();
-  redis = spawn("/usr/bin/redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdio: "ignore",
-  });
-  await redisAnswers(redisPort);
+  redis = await PrivateRedis.start();
   database = await createTestDatabase("security_rate_limit");
   await migrate(database.dsn);
   const env = {
     POSTGRES_DSN: database.dsn,
-    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+    REDIS_URL: redis.url,
     RATE_LIMIT_POINTS: String(points),
     RATE_LIMIT_DURATION: "60s",
     METRICS_REQUIRE_AUTH: "true",
@@ -85,7 +51,7 @@ async function redisReadyAt(server: ServerProcess): Promise<void> {
 afterAll(async () => {
   for (const server of servers) process.kill(server.pid, "SIGKILL");
   await Promise.all(servers.map((server) => server.exited));
-  redis?.kill("SIGKILL");
+  await redis?.stop();
   await database?.drop();
 });
 
@@ -194,8 +160,7 @@ describe("the client address a request without a valid token is counted by", () 
 
 describe("with Redis stopped", () => {
   it("keeps serving, and each process keeps limiting every caller on its own", async () => {
-    redis.kill("SIGKILL");
-    await new Promise((resolve) => redis.once("exit", resolve));
+    await redis.stop();
     const callerToken = await token({ role: "staff", sub: `staff-${randomUUID()}` });
     const answers = await Promise.all(
       Array.from({ length: points + 4 }, () => restCall(servers[0]!.url, "GET", "/clinicians", undefined, bearer(callerToken))),

@@ -36,13 +36,16 @@ export type ErrorCode =
 
 export class SchedError extends Error {
   override readonly name = "SchedError";
+  /** When a retry may succeed (rate_limited); every protocol tells the caller. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number },
   ) {
     super(message, options);
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 

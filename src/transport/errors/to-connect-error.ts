@@ -1,7 +1,8 @@
 import { create } from "@bufbuild/protobuf";
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { SchedError, type ErrorCode } from "../../core/errors.js";
-import { ErrorInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
+import { ErrorInfoSchema, RetryInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
 import { errorStatuses } from "./error-table.js";
 import { plainGrpcMessage } from "./plain-grpc-message.js";
 
@@ -22,13 +23,25 @@ function withReason(message: string, code: Code, reason: ErrorCode, cause?: unkn
 export function toConnectError(error: unknown, protocol?: string): ConnectError {
   if (error instanceof SchedError) {
     const message = protocol === "grpc" ? plainGrpcMessage(error.message) : error.message;
-    return withReason(message, errorStatuses[error.code].code, error.code, error);
+    const connectError = withReason(message, errorStatuses[error.code].code, error.code, error);
+    if (error.retryAfterMs !== undefined) withRetryAfter(connectError, error.retryAfterMs);
+    return connectError;
   }
   if (error instanceof ConnectError) {
     if (reasonOf(error) !== undefined) return error;
     return withReason(error.rawMessage, error.code, reasonForCode(error.code), error);
   }
   return withReason("internal error", Code.Internal, "internal_error", error);
+}
+
+/**
+ * A Retry-After header in whole seconds (REST and Connect carry an error's
+ * metadata as headers, gRPC as trailers) and a google.rpc.RetryInfo detail.
+ */
+function withRetryAfter(error: ConnectError, retryAfterMs: number): void {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  error.metadata.set("retry-after", String(seconds));
+  error.details.push({ desc: RetryInfoSchema, value: create(RetryInfoSchema, { retryDelay: durationFromMs(seconds * 1000) }) });
 }
 
 /** The SPEC code of an error made by toConnectError, or undefined. */

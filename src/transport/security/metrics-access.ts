@@ -14,7 +14,7 @@ export type AuthorizeHeaders = (headers: Headers, clientAddress: string) => Prom
 export function metricsAccess(authenticate: AuthenticateHeaders, limiter?: RateLimiter): AuthorizeHeaders {
   return async (headers, clientAddress) => {
     const identify = () => authenticate(headers);
-    const caller = await (limiter === undefined ? identify() : limitedAuthentication(identify, clientAddress, limiter, "http"));
+    const caller = await (limiter === undefined ? identify() : limitedAuthentication(identify, clientAddress, limiter));
     if (caller.role === "patient") throw new SchedError("permission_denied", "metrics are for staff and services");
   };
 }

@@ -45,10 +45,10 @@
 export { createFaultData, seedFaultData, type FaultData, type FaultDataOptions } from "./fault-data.js";
 export { recordScenarioResult, resultsTable, faultResultsFile, type ScenarioResult } from "./fault-results.js";
 export { freePort } from "../../support/free-port.js";
-export { eventually, sleep } from "./eventually.js";
+export { eventually, sleep } from "../../support/eventually.js";
 export { Ledger, type AcknowledgedBooking } from "./ledger.js";
 export { LoadDriver, type LoadOptions, type LoadSummary, type Operation, type OperationStats } from "./load-driver.js";
-export { PrivateRedis } from "./private-redis.js";
+export { PrivateRedis } from "../../support/private-redis.js";
 export { allReport, ReadinessWatch, type ReadinessSample } from "./readiness-watch.js";
 export { RestTarget, type CallResult } from "./rest-call.js";
 export { startSchedProcesses, ManagedProcess, type SchedProcesses, type SchedProcessesOptions, type Exit } from "./sched-processes.js";

@@ -1,4 +1,4 @@
-import { eventually } from "./eventually.js";
+import { eventually } from "../../support/eventually.js";
 
 export interface ReadinessSample {
   /** "ok", "degraded", "unavailable", or "no answer". */

@@ -4,7 +4,7 @@ import { createPrivatePostgres, type PrivatePostgres } from "../../support/priva
 import { createPrivateRedisCluster, type PrivateRedisCluster, type PrivateRedisClusterOptions } from "../../support/private-redis-cluster.js";
 import { createFaultData, seedFaultData, type FaultData, type FaultDataOptions } from "./fault-data.js";
 import { LoadDriver, type LoadOptions } from "./load-driver.js";
-import { PrivateRedis } from "./private-redis.js";
+import { PrivateRedis } from "../../support/private-redis.js";
 import { startSchedProcesses, type SchedProcesses } from "./sched-processes.js";
 
 export interface ScenarioOptions {

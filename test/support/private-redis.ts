@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { freePort } from "../../support/free-port.js";
-import { withRedisNode } from "../../support/redis-node.js";
+import { freePort } from "./free-port.js";
+import { withRedisNode } from "./redis-node.js";
 import { eventually } from "./eventually.js";
 
 /**
