@@ -13,6 +13,7 @@ import type { SimulationReport } from "../src/cli/simulate/simulation-report.js"
 import { chooseOperation, normalisedMix } from "../src/cli/simulate/traffic-mix.js";
 import { cleanAudit } from "./support/booking-fixture.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
+import { restCall } from "./support/e2e-rest.js";
 import { runCli } from "./support/run-cli.js";
 import { startServerProcess, type ServerProcess } from "./support/server-process.js";
 
@@ -87,7 +88,20 @@ describe("sched simulate against two servers and two expiry workers", () => {
   });
 
   it("leaves holds that lapsed to the expiry workers, and the database passes its own audit", async () => {
-    await expect.poll(expiredByWorkers, { timeout: 10_000 }).toBeGreaterThan(0);
+    // A booking sweeps its slot's lapsed holds itself, so a busy enough run may
+    // leave the workers nothing: one hold on a slot nobody else books lapses
+    // for them alone.
+    const { rows } = await pool.query<{ slot_id: string; patient_id: string }>(
+      `WITH slot AS (
+         INSERT INTO appointment_slots (clinician_id, start_time, end_time)
+         SELECT id, '2098-01-05T08:00:00Z', '2098-01-05T08:30:00Z' FROM clinicians LIMIT 1
+         RETURNING id
+       )
+       SELECT slot.id AS slot_id, (SELECT id FROM patients LIMIT 1) AS patient_id FROM slot`,
+    );
+    const hold = await restCall(servers[0]!.url, "POST", "/appointments", rows[0]);
+    expect(hold.status).toBe(201);
+    await expect.poll(expiredByWorkers, { timeout: 20_000 }).toBeGreaterThan(0);
     expect(await auditInvariants(pool)).toEqual(cleanAudit);
   });
 
