@@ -1,3 +1,5 @@
+import type { CpuPerAttempt } from "./cpu-meter.js";
+
 /** spread: random slots of all; hot: 50 slots, everyone at once; spread-1M: spread with 1 000 000 appointments already stored. */
 export type Shape = "spread" | "hot" | "spread-1M";
 
@@ -17,6 +19,7 @@ export interface Row {
   errors: number;
   reasons?: Record<string, number>;
   serverRssMb?: { max: number; end: number };
+  cpuMsPerAttempt?: CpuPerAttempt;
   abortedClients?: number;
   /** The machine's 1-minute load average when the cell ended: what else was running. */
   loadAverage?: number;
@@ -26,12 +29,13 @@ export interface Row {
 }
 
 export function table(rows: Row[]): string {
-  const header = ["protocol", "shape", "clients", "attempts/s", "booked/s", "p50 ms", "p95 ms", "p99 ms", "conflicts", "errors", "rss MB", "x baseline", "load"];
+  const header = ["protocol", "shape", "clients", "attempts/s", "booked/s", "p50 ms", "p95 ms", "p99 ms", "conflicts", "errors", "rss MB", "x baseline", "srv ms/op", "pg ms/op", "gen ms/op", "load"];
   const f = (n: number | null | undefined, digits = 1): string => (n === null || n === undefined || Number.isNaN(n) ? "-" : n.toFixed(digits));
   const body = rows.map((r) => [
     r.protocol, r.shape, String(r.clients), f(r.attemptsPerSecond), f(r.bookedPerSecond), f(r.p50Ms, 2), f(r.p95Ms, 2), f(r.p99Ms, 2),
     r.conflicts === null ? "-" : String(r.conflicts), r.abortedClients ? `${r.errors} (${r.abortedClients} aborted)` : String(r.errors),
-    f(r.serverRssMb?.max), f(r.ratioToBaseline, 3), f(r.loadAverage),
+    f(r.serverRssMb?.max), f(r.ratioToBaseline, 3),
+    f(r.cpuMsPerAttempt?.serverMs, 3), f(r.cpuMsPerAttempt?.postgresMs, 3), f(r.cpuMsPerAttempt?.generatorMs, 3), f(r.loadAverage),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   return [header, ...body].map((row) => row.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ")).join("\n");

@@ -1,16 +1,16 @@
-import http from "node:http";
 import http2 from "node:http2";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { statusDetailsReasons } from "../support/grpc-client.js";
+import { RawHttp1Client, type RawAnswer } from "./raw-http1-client.js";
 import {
   AppointmentService,
   CreateAppointmentRequestSchema,
 } from "../../gen/sched/v1/appointment_service_pb.js";
 
 /*
- * The dedicated load generator: plain node:http (keep-alive, one socket per
- * client) for REST and node:http2 (one connection per client) with
- * protobuf-es encoding the request for gRPC. No code of the server.
+ * The dedicated load generator: a bare keep-alive HTTP/1.1 connection per
+ * client for REST (raw-http1-client.ts) and node:http2 (one connection per
+ * client) with protobuf-es encoding the request for gRPC. No code of the server.
  */
 
 export type Outcome = { kind: "booked" } | { kind: "conflict"; reason: string } | { kind: "error"; reason: string };
@@ -33,37 +33,25 @@ export interface Clients {
 
 /** Client i talks to ports[i % ports.length]: the clients are dealt to the server processes. */
 export function restClients(ports: number[], count: number): Clients {
-  const agents = Array.from({ length: count }, () => new http.Agent({ keepAlive: true, maxSockets: 1 }));
-  const books = agents.map((agent, i): Book => (slotId, patientId) => {
-    const port = ports[i % ports.length];
-    const body = JSON.stringify({ slot_id: slotId, patient_id: patientId });
-    return new Promise<Outcome>((resolve) => {
-      const request = http.request(
-        { host: "127.0.0.1", port, method: "POST", path: "/appointments", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on("data", (chunk: Buffer) => chunks.push(chunk));
-          response.on("end", () => {
-            const status = response.statusCode ?? 0;
-            if (status === 200 || status === 201) return resolve({ kind: "booked" });
-            let reason = `http_${status}`;
-            try {
-              const parsed = JSON.parse(Buffer.concat(chunks).toString()) as { error?: unknown };
-              if (typeof parsed.error === "string") reason = parsed.error;
-            } catch {
-              // not JSON: keep the status as the reason
-            }
-            resolve(status === 409 ? { kind: "conflict", reason } : { kind: "error", reason });
-          });
-          response.on("error", (error) => resolve({ kind: "error", reason: error.message }));
-        },
-      );
-      request.setTimeout(20_000, () => request.destroy(new Error("timeout")));
-      request.on("error", (error) => resolve({ kind: "error", reason: (error as NodeJS.ErrnoException).code ?? error.message }));
-      request.end(body);
-    });
+  const connections = Array.from({ length: count }, (_, i) => new RawHttp1Client("127.0.0.1", ports[i % ports.length]!));
+  const books = connections.map((connection): Book => async (slotId, patientId) => {
+    let answer: RawAnswer;
+    try {
+      answer = await connection.post("/appointments", JSON.stringify({ slot_id: slotId, patient_id: patientId }));
+    } catch (error) {
+      return { kind: "error", reason: (error as NodeJS.ErrnoException).code ?? (error as Error).message };
+    }
+    if (answer.status === 200 || answer.status === 201) return { kind: "booked" };
+    let reason = `http_${answer.status}`;
+    try {
+      const parsed = JSON.parse(answer.body) as { error?: unknown };
+      if (typeof parsed.error === "string") reason = parsed.error;
+    } catch {
+      // not JSON: keep the status as the reason
+    }
+    return answer.status === 409 ? { kind: "conflict", reason } : { kind: "error", reason };
   });
-  return { books, close: () => agents.forEach((agent) => agent.destroy()) };
+  return { books, close: () => connections.forEach((connection) => connection.close()) };
 }
 
 // gRPC's FAILED_PRECONDITION, ABORTED and ALREADY_EXISTS: the refusals.

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type pg from "pg";
 import { adminDsn } from "./bench-database.js";
 import { live } from "./bench-processes.js";
+import { perAttempt, startCpuMeter, type CpuSpent } from "./cpu-meter.js";
 import type { Row, Shape } from "./bench-row.js";
 import { percentile } from "./load.js";
 
@@ -35,6 +36,7 @@ async function pgbenchOnce(db: pg.Client, shape: Shape, clients: number, scriptP
   ];
   const child = spawn("pgbench", args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PGPASSWORD: decodeURIComponent(url.password) } });
   live.add(child);
+  const cpu = meterWindow(child.pid!, Math.max(1, Math.round(secondsAsked)));
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -46,10 +48,16 @@ async function pgbenchOnce(db: pg.Client, shape: Shape, clients: number, scriptP
   const failed = /number of failed transactions: (\d+)/.exec(stdout);
   const aborted = (stderr.match(/client \d+ aborted/g) ?? []).length;
   const latencies: number[] = [];
+  let attemptsInWindow = 0;
   for (const file of readdirSync(logDir)) {
     for (const line of readFileSync(join(logDir, file), "utf8").split("\n")) {
-      const micros = Number(line.split(" ")[2]);
-      if (line !== "" && Number.isFinite(micros)) latencies.push(micros / 1000);
+      // client, transaction, latency µs, script, end time in s and µs
+      const fields = line.split(" ");
+      const micros = Number(fields[2]);
+      if (line === "" || !Number.isFinite(micros)) continue;
+      latencies.push(micros / 1000);
+      const endedMs = Number(fields[4]) * 1000 + Number(fields[5]) / 1000;
+      if (cpu.spent !== undefined && endedMs >= cpu.fromMs && endedMs <= cpu.toMs) attemptsInWindow += 1;
     }
   }
   latencies.sort((a, b) => a - b);
@@ -72,6 +80,27 @@ async function pgbenchOnce(db: pg.Client, shape: Shape, clients: number, scriptP
     conflicts: attempts - booked - Number(failed?.[1] ?? 0),
     errors: Number(failed?.[1] ?? 0) + aborted,
     abortedClients: aborted,
+    ...(cpu.spent === undefined ? {} : { cpuMsPerAttempt: perAttempt(cpu.spent, attemptsInWindow) }),
     ratioToBaseline: 1,
   };
+}
+
+/**
+ * pgbench's backends exit with it, and their CPU with them: the meter reads
+ * PostgreSQL and pgbench over a window inside the run (from its second second
+ * to half a second before its end), and the attempts are counted in the same
+ * window from pgbench's log. Runs shorter than 3 s are not metered.
+ */
+function meterWindow(pgbenchPid: number, seconds: number): { spent?: CpuSpent; fromMs: number; toMs: number } {
+  const window: { spent?: CpuSpent; fromMs: number; toMs: number } = { fromMs: 0, toMs: 0 };
+  if (seconds < 3) return window;
+  setTimeout(() => {
+    const read = startCpuMeter([], pgbenchPid);
+    window.fromMs = Date.now();
+    setTimeout(() => {
+      window.spent = read();
+      window.toMs = Date.now();
+    }, seconds * 1000 - 1500);
+  }, 1000);
+  return window;
 }

@@ -1,6 +1,7 @@
 import { grpcClients, percentile, restClients, runCell, type Clients } from "./load.js";
 import type { Row, Shape } from "./bench-row.js";
 import { rssMb, type Server } from "./bench-processes.js";
+import { perAttempt, startCpuMeter } from "./cpu-meter.js";
 
 /** The load generator against `sched serve`, with the server's memory sampled meanwhile. */
 export async function serverCell(
@@ -19,7 +20,9 @@ export async function serverCell(
   let rssMax = largest();
   const sampler = setInterval(() => (rssMax = Math.max(rssMax, largest())), 200);
   try {
+    const cpuSince = startCpuMeter(servers.map((server) => server.pid));
     const result = await runCell(pool, slots, patients, seconds);
+    const cpu = perAttempt(cpuSince(), result.attempts);
     const sorted = Float64Array.from(result.latenciesMs).sort();
     const list = Array.from(sorted);
     return {
@@ -37,6 +40,7 @@ export async function serverCell(
       errors: result.errors,
       reasons: result.reasons,
       serverRssMb: { max: rssMax, end: largest() },
+      cpuMsPerAttempt: cpu,
       ratioToBaseline: null,
     };
   } finally {

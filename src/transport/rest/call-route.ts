@@ -24,6 +24,10 @@ export interface RouteAnswer {
   headers: Headers;
 }
 
+// The reason the context's signal fires once the answer is ready: abort()
+// without one builds a DOMException, stack trace and all, on every request.
+const answered = new ConnectError("the request was answered", Code.Canceled);
+
 /**
  * Calls a route's implementation the way connect-node would, with a handler
  * context carrying the HTTP request's headers (so Idempotency-Key reaches the
@@ -57,6 +61,6 @@ export async function callRoute({ route, variables, query, request, response, ma
     };
   } finally {
     response.off("close", onClose);
-    context.abort();
+    context.abort(answered);
   }
 }
