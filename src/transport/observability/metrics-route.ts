@@ -1,6 +1,6 @@
 import type { Registry } from "prom-client";
 import { errorResponse } from "../rest/error-response.js";
-import { requestHeaders } from "../rest/node-request.js";
+import { requestHeaders } from "../server/node-request.js";
 import { writeJson } from "../rest/write-json.js";
 import type { AuthorizeHeaders } from "../security/metrics-access.js";
 import { requestPath, type HttpRoute } from "../server/http-route.js";

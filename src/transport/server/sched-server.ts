@@ -1,6 +1,7 @@
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "../../core/ports/logger.js";
 import type { DependencyProbes } from "../health/dependency-probes.js";
+import { grpcUnaryRoute } from "../grpc/grpc-unary-route.js";
 import { grpcHealthBinding } from "../health/grpc-health-service.js";
 import { healthRoutes } from "../health/health-routes.js";
 import { metricsRoute } from "../observability/metrics-route.js";
@@ -66,7 +67,12 @@ export async function startSchedServer(options: SchedServerOptions): Promise<Run
     },
   });
   const handler = createRequestHandler({
-    routes: [healthRoutes(probes), metricsRoute(metrics.registry, options.authorizeMetrics), createRestHandler(services, { maxBodyBytes, logger })],
+    routes: [
+      healthRoutes(probes),
+      metricsRoute(metrics.registry, options.authorizeMetrics),
+      grpcUnaryRoute(services, { maxBodyBytes, shutdownSignal: shutdown.signal }),
+      createRestHandler(services, { maxBodyBytes, logger }),
+    ],
     rpc,
     requestLog: createRequestLog(observer),
     logger,

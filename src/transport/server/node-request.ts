@@ -1,7 +1,7 @@
-import type http from "node:http";
 import type http2 from "node:http2";
+import type { NodeRequest } from "./http-route.js";
 
-export type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
+export type { NodeRequest };
 
 /** The request's headers as a fetch Headers, which handler contexts carry; HTTP/2 pseudo-headers left out. */
 export function requestHeaders(request: NodeRequest): Headers {

@@ -1,0 +1,140 @@
+import type http2 from "node:http2";
+import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type MessageShape } from "@bufbuild/protobuf";
+import { Code, ConnectError, createHandlerContext } from "@connectrpc/connect";
+import { compressionNegotiate, encodeEnvelope, envelopeCompress, envelopeDecompress } from "@connectrpc/connect/protocol";
+import {
+  contentTypeProto,
+  grpcStatusOk,
+  headerAcceptEncoding,
+  headerEncoding,
+  headerTimeout,
+  parseContentType,
+  parseTimeout,
+  setTrailerStatus,
+} from "@connectrpc/connect/protocol-grpc";
+import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
+import { currentRequest } from "../observability/request-context.js";
+import { clientAddressValues } from "../security/client-address.js";
+import type { ServiceBinding } from "../services/bindings.js";
+import type { HttpRoute } from "../server/http-route.js";
+import { isHttp2, requestHeaders, requestUrl } from "../server/node-request.js";
+import { readRequestBytes } from "../server/read-request-bytes.js";
+import { unaryEnvelope } from "./unary-envelope.js";
+
+type UnaryImplementation = (request: unknown, context: unknown) => Promise<unknown>;
+
+interface UnaryMethod {
+  method: DescMethod;
+  implementation: UnaryImplementation;
+}
+
+export interface GrpcUnaryRouteOptions {
+  /** The largest message accepted, as connect-node's readMaxBytes. */
+  maxBodyBytes: number;
+  /** Ends long-lived calls when the server drains; unary calls finish. */
+  shutdownSignal?: AbortSignal;
+}
+
+// What connect-node's adapter accepts by default, and its threshold for compressing an answer.
+const acceptCompression = [compressionGzip, compressionBrotli];
+const compressMinBytes = 1024;
+const answered = new ConnectError("the call was answered", Code.Canceled);
+const clientWentAway = new ConnectError("the client closed the request", Code.Canceled);
+
+/**
+ * Unary gRPC calls over HTTP/2 with binary messages, the shape every gRPC
+ * client sends, answered without connect-node's streaming pipeline: read the
+ * one enveloped message, call the same service method every protocol calls,
+ * answer with one message and the status in the trailers. connect-node spent
+ * more than twice the CPU of a REST call per booking there, in async
+ * iterators built for streams. Anything else (JSON messages, gRPC-Web,
+ * Connect, streaming, health and reflection) goes on to connect-node.
+ * Failures carry the codes and words connect-node gives them.
+ */
+export function grpcUnaryRoute(bindings: ServiceBinding[], options: GrpcUnaryRouteOptions): HttpRoute {
+  const methods = new Map<string, UnaryMethod>();
+  for (const { service, implementation } of bindings) {
+    for (const method of service.methods) {
+      const handler = (implementation as Record<string, UnaryImplementation | undefined>)[method.localName];
+      if (method.methodKind === "unary" && handler !== undefined) methods.set(`/${service.typeName}/${method.name}`, { method, implementation: handler });
+    }
+  }
+  return async (request, response) => {
+    if (!isHttp2(request) || !("stream" in response) || request.method !== "POST") return false;
+    const unary = methods.get(request.url ?? "");
+    if (unary === undefined || parseContentType(request.headers["content-type"] ?? null)?.binary !== true) return false;
+    const record = currentRequest();
+    if (record !== undefined) record.protocol = "grpc";
+    await answer(unary, request, response, options);
+    return true;
+  };
+}
+
+async function answer({ method, implementation }: UnaryMethod, request: http2.Http2ServerRequest, response: http2.Http2ServerResponse, options: GrpcUnaryRouteOptions): Promise<void> {
+  const requestHeader = requestHeaders(request);
+  const timeout = parseTimeout(requestHeader.get(headerTimeout), Number.MAX_SAFE_INTEGER);
+  const clientGone = new AbortController();
+  const onClose = (): void => clientGone.abort(clientWentAway);
+  response.once("close", onClose);
+  const context = createHandlerContext({
+    service: method.parent,
+    method,
+    protocolName: "grpc",
+    requestMethod: "POST",
+    url: requestUrl(request),
+    timeoutMs: timeout.timeoutMs,
+    shutdownSignal: options.shutdownSignal,
+    requestSignal: clientGone.signal,
+    requestHeader,
+    responseHeader: { "content-type": contentTypeProto },
+    responseTrailer: { "grpc-status": grpcStatusOk },
+    contextValues: clientAddressValues(request),
+  });
+  const compression = compressionNegotiate(acceptCompression, requestHeader.get(headerEncoding), requestHeader.get(headerAcceptEncoding), headerAcceptEncoding);
+  if (compression.response) context.responseHeader.set(headerEncoding, compression.response.name);
+  let body: Uint8Array | undefined;
+  try {
+    if (compression.error) throw compression.error;
+    if (timeout.error) throw timeout.error;
+    const bytes = await readRequestBytes(request, options.maxBodyBytes + 5, {
+      tooLarge: () => {
+        // The status travels in trailers, which closing the stream early would
+        // cut off: what is left of the body is read and dropped instead.
+        request.resume();
+        return new ConnectError(`message size is larger than configured readMaxBytes ${options.maxBodyBytes}`, Code.ResourceExhausted);
+      },
+      endedEarly: () => new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument),
+    });
+    const envelope = await envelopeDecompress(unaryEnvelope(bytes, options.maxBodyBytes, method.methodKind), compression.request, options.maxBodyBytes);
+    const output = create(method.output, (await implementation(parse(method.input, envelope.data), context)) as never);
+    const message = await envelopeCompress({ flags: 0, data: serialize(method.output, output) }, compression.response, compressMinBytes);
+    body = encodeEnvelope(message.flags, message.data);
+  } catch (error) {
+    const failure = error instanceof ConnectError ? error : new ConnectError("internal error", Code.Internal, undefined, undefined, error);
+    setTrailerStatus(context.responseTrailer, failure);
+  } finally {
+    response.off("close", onClose);
+    context.abort(answered);
+  }
+  if (response.headersSent || response.destroyed) return;
+  response.writeHead(200, Object.fromEntries(context.responseHeader));
+  response.addTrailers(Object.fromEntries(context.responseTrailer));
+  if (body === undefined) response.end();
+  else response.end(body);
+}
+
+function parse<T extends DescMessage>(schema: T, bytes: Uint8Array): MessageShape<T> {
+  try {
+    return fromBinary(schema, bytes);
+  } catch (error) {
+    throw new ConnectError(`parse binary: ${error instanceof Error ? error.message : String(error)}`, Code.Internal);
+  }
+}
+
+function serialize<T extends DescMessage>(schema: T, message: MessageShape<T>): Uint8Array {
+  try {
+    return toBinary(schema, message);
+  } catch (error) {
+    throw new ConnectError(`serialize binary: ${error instanceof Error ? error.message : String(error)}`, Code.Internal);
+  }
+}
