@@ -111,7 +111,7 @@ async function main(): Promise<void> {
     if (options.soakSeconds > 0) {
       await reset(run);
       const clients = Math.max(...options.clients);
-      console.error(`soak: rest spread, ${clients} clients for ${options.soakSeconds} s, RSS every 10 s…`);
+      console.error(`soak: spread, ${clients} clients (half REST, half gRPC) for ${options.soakSeconds} s, RSS every 10 s…`);
       soak = await soakCell(servers, run.ids.slots, run.ids.patients, options.soakSeconds, clients);
     }
     for (const server of servers) await stopChild(server.child);

@@ -1,4 +1,4 @@
-import { restClients, runCell } from "./load.js";
+import { grpcClients, restClients, runCell, type Clients } from "./load.js";
 import { rssMb, type Server } from "./bench-processes.js";
 
 export interface Soak {
@@ -14,14 +14,23 @@ export interface Soak {
   growthMb: number;
 }
 
-/** REST spread load at `clients` for `seconds`, the servers' memory sampled all along. */
+/** Spread load at `clients` for `seconds`, half of them REST and half gRPC, the servers' memory sampled all along. */
 export async function soakCell(servers: Server[], slots: string[], patients: string[], seconds: number, clients: number, everySeconds = 10): Promise<Soak> {
   const started = performance.now();
   const samples: Soak["samples"] = [];
   const sample = (): void => void samples.push({ atSeconds: Math.round((performance.now() - started) / 1000), rssMb: servers.map((s) => rssMb(s.pid)) });
   sample();
   const sampler = setInterval(sample, everySeconds * 1000);
-  const pool = restClients(servers.map((s) => s.port), clients);
+  const ports = servers.map((s) => s.port);
+  const rest = restClients(ports, Math.ceil(clients / 2));
+  const grpc = grpcClients(ports, Math.floor(clients / 2));
+  const pool: Clients = {
+    books: [...rest.books, ...grpc.books],
+    close: () => {
+      rest.close();
+      grpc.close();
+    },
+  };
   try {
     const result = await runCell(pool, slots, patients, seconds, false);
     sample();
