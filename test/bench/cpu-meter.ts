@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 export interface CpuPerAttempt {
   /** The `sched serve` processes together (every thread: JavaScript, GC, libuv). */
   serverMs: number | null;
-  /** Every `postgres` process on the machine: the shared server's backends, WAL writer, checkpointer. */
+  /** Every `postgres` process on the machine: the shared server's backends, WAL writer, checkpointer (a lower bound: see postgresCpuSince). */
   postgresMs: number;
   /** The load generator: this process for served cells, pgbench for the baseline. */
   generatorMs: number;
@@ -25,8 +25,9 @@ function processCpuMs(pid: number): number {
   }
 }
 
-function postgresCpuMs(): number {
-  let total = 0;
+/** CPU ms of every running `postgres` process, by pid. */
+function postgresCpuByPid(): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     let name: string;
@@ -35,9 +36,20 @@ function postgresCpuMs(): number {
     } catch {
       continue;
     }
-    if (name === "postgres") total += processCpuMs(Number(entry));
+    if (name === "postgres") byPid.set(Number(entry), processCpuMs(Number(entry)));
   }
-  return total;
+  return byPid;
+}
+
+/**
+ * What PostgreSQL spent since `before`, process by process: a backend or an
+ * autovacuum worker that exits takes its CPU with it, and a plain sum of the
+ * two readings would then fall below zero. The figure is a lower bound.
+ */
+function postgresCpuSince(before: Map<number, number>): number {
+  let spent = 0;
+  for (const [pid, ms] of postgresCpuByPid()) spent += ms - (before.get(pid) ?? 0);
+  return spent;
 }
 
 /** CPU milliseconds spent between a meter's start and its reading. */
@@ -60,10 +72,10 @@ export function startCpuMeter(serverPids: number[], generatorPid?: number): () =
     const usage = process.cpuUsage();
     return (usage.user + usage.system) / 1000;
   };
-  const before = { server: servers(), postgres: postgresCpuMs(), generator: generator() };
+  const before = { server: servers(), postgres: postgresCpuByPid(), generator: generator() };
   return () => ({
     serverMs: serverPids.length ? servers() - before.server : null,
-    postgresMs: postgresCpuMs() - before.postgres,
+    postgresMs: postgresCpuSince(before.postgres),
     generatorMs: generator() - before.generator,
   });
 }
