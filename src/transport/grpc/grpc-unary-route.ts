@@ -1,4 +1,4 @@
-import type http2 from "node:http2";
+import { constants as http2Constants, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, createHandlerContext } from "@connectrpc/connect";
 import { compressionNegotiate, encodeEnvelope, envelopeCompress, envelopeDecompress } from "@connectrpc/connect/protocol";
@@ -70,7 +70,7 @@ export function grpcUnaryRoute(bindings: ServiceBinding[], options: GrpcUnaryRou
   };
 }
 
-async function answer({ method, implementation }: UnaryMethod, request: http2.Http2ServerRequest, response: http2.Http2ServerResponse, options: GrpcUnaryRouteOptions): Promise<void> {
+async function answer({ method, implementation }: UnaryMethod, request: Http2ServerRequest, response: Http2ServerResponse, options: GrpcUnaryRouteOptions): Promise<void> {
   const requestHeader = requestHeaders(request);
   const timeout = parseTimeout(requestHeader.get(headerTimeout), Number.MAX_SAFE_INTEGER);
   const clientGone = new AbortController();
@@ -98,9 +98,7 @@ async function answer({ method, implementation }: UnaryMethod, request: http2.Ht
     if (timeout.error) throw timeout.error;
     const bytes = await readRequestBytes(request, options.maxBodyBytes + 5, {
       tooLarge: () => {
-        // The status travels in trailers, which closing the stream early would
-        // cut off: what is left of the body is read and dropped instead.
-        request.resume();
+        discardRest(request, options.maxBodyBytes);
         return new ConnectError(`message size is larger than configured readMaxBytes ${options.maxBodyBytes}`, Code.ResourceExhausted);
       },
       endedEarly: () => new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument),
@@ -121,6 +119,21 @@ async function answer({ method, implementation }: UnaryMethod, request: http2.Ht
   response.addTrailers(Object.fromEntries(context.responseTrailer));
   if (body === undefined) response.end();
   else response.end(body);
+}
+
+/**
+ * The refusal of an oversized body travels in the trailers, which resetting
+ * the stream at once would cut off (REST's way): the rest of the body is read
+ * and dropped while the answer goes out, up to `limit` more bytes, past which
+ * a client still sending has had its answer long ago and the stream is reset.
+ */
+function discardRest(request: Http2ServerRequest, limit: number): void {
+  let discarded = 0;
+  request.on("data", (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > limit) request.stream.close(http2Constants.NGHTTP2_CANCEL);
+  });
+  request.resume();
 }
 
 function parse<T extends DescMessage>(schema: T, bytes: Uint8Array): MessageShape<T> {
