@@ -57,6 +57,14 @@ describe("authentication settings", () => {
     expect(failure({ METRICS_REQUIRE_AUTH: "true" }).message).toContain("METRICS_REQUIRE_AUTH=true needs a verification key");
     expect(failure({ METRICS_REQUIRE_AUTH: "yes" }).variable).toBe("METRICS_REQUIRE_AUTH");
   });
+
+  it("protects /metrics by default in production, unless told otherwise", () => {
+    expect(security({ APP_ENV: "prod", AUTH_JWT_SECRET: secret }).metricsRequireAuth).toBe(true);
+    expect(security({ APP_ENV: "prod", AUTH_JWT_SECRET: secret, METRICS_REQUIRE_AUTH: "false" }).metricsRequireAuth).toBe(false);
+    expect(security({ APP_ENV: "dev", AUTH_JWT_SECRET: secret }).metricsRequireAuth).toBe(false);
+    // Commands that need no key (migrate, seed) still load a production configuration.
+    expect(security({ APP_ENV: "prod" }).metricsRequireAuth).toBe(false);
+  });
 });
 
 describe("rate-limit settings", () => {

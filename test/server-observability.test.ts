@@ -94,6 +94,13 @@ describe("/metrics", () => {
     expect(text).toMatch(/^sched_pg_pool_connections \d+$/m);
   });
 
+  it("does not publish the Node version, which only helps an attacker pick an exploit", async () => {
+    const text = await metricsText();
+    expect(text).toMatch(/^process_cpu_seconds_total /m);
+    expect(text).not.toContain("nodejs_version_info");
+    expect(text).not.toContain(process.version);
+  });
+
   it("counts bookings by outcome and slot-lock attempts by outcome", async () => {
     const { clinician } = await call("DirectoryService/CreateClinician", { name: "Dr Metrics" });
     const { slots } = await call("SlotService/CreateSlots", {

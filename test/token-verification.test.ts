@@ -52,6 +52,10 @@ describe("an HS256 secret", () => {
     ["whose subject is blank", { sub: " \t " }],
     ["whose subject carries a control character", { sub: "ops\nrole=service" }],
     ["whose subject carries a NUL", { sub: "ops\u0000" }],
+    ["whose subject carries a line separator and a right-to-left override", { sub: "front-desk-7\u2028\u202e" }],
+    ["whose subject carries a zero-width space (Cf)", { sub: "front\u200bdesk-7" }],
+    ["whose subject carries a paragraph separator", { sub: "front-desk-7\u2029" }],
+    ["whose subject carries a lone surrogate", { sub: "front-desk-7\ud800" }],
     ["whose subject is longer than 200 characters", { sub: "s".repeat(201) }],
     ["for a patient whose subject is no patient id", { role: "patient", sub: "alice" }],
   ])("refuses a token %s", async (_, change) => {

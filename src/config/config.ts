@@ -147,19 +147,20 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     }
   }
   const valueOrDefault = (variable: keyof typeof defaults): string => valueOf(variable) ?? defaults[variable];
+  const environment = appEnv(valueOrDefault("APP_ENV"));
   return {
     postgresDsn: postgresDsn(valueOf("POSTGRES_DSN")),
     postgresConnectTimeoutMs: positiveDuration("POSTGRES_CONNECT_TIMEOUT", valueOrDefault("POSTGRES_CONNECT_TIMEOUT")),
     postgresQueryTimeoutMs: positiveDuration("POSTGRES_QUERY_TIMEOUT", valueOrDefault("POSTGRES_QUERY_TIMEOUT")),
     redis: redisConfig(valueOf, valueOrDefault("REDIS_ADDR")),
-    appEnv: appEnv(valueOrDefault("APP_ENV")),
+    appEnv: environment,
     httpPort: httpPort(valueOrDefault("HTTP_PORT")),
     appointmentTtlMs: positiveDuration("APPOINTMENT_TTL", valueOrDefault("APPOINTMENT_TTL")),
     lockTtlMs: positiveDuration("LOCK_TTL", valueOrDefault("LOCK_TTL")),
     shutdownTimeoutMs: positiveDuration("SHUTDOWN_TIMEOUT", valueOrDefault("SHUTDOWN_TIMEOUT")),
     workerIntervalMs: positiveDuration("WORKER_INTERVAL", valueOrDefault("WORKER_INTERVAL")),
     tls: tlsConfig(valueOf("TLS_CERT_FILE"), valueOf("TLS_KEY_FILE")),
-    security: securityConfig(valueOf),
+    security: securityConfig(valueOf, environment),
     client: clientConfig(valueOf),
   };
 }

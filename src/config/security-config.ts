@@ -1,4 +1,4 @@
-import type { ConfigVariable, Lookup } from "./config.js";
+import type { AppEnv, ConfigVariable, Lookup } from "./config.js";
 import { ConfigError } from "./config-error.js";
 import { parseDuration } from "./duration.js";
 
@@ -50,7 +50,6 @@ export type SecurityVariable =
 
 export const securityDefaults = {
   AUTH_MAX_TOKEN_AGE: "24h",
-  METRICS_REQUIRE_AUTH: "false",
   RATE_LIMIT_POINTS: "100",
   RATE_LIMIT_DURATION: "1s",
 } as const satisfies Partial<Record<SecurityVariable, string>>;
@@ -62,7 +61,7 @@ export const securityMeanings: Record<SecurityVariable, string> = {
   AUTH_ISSUER: "the iss every token must carry",
   AUTH_AUDIENCE: "the aud every token must carry",
   AUTH_MAX_TOKEN_AGE: "the oldest token accepted, counted from its iat (required), whatever its exp; the longest sched token --ttl",
-  METRICS_REQUIRE_AUTH: "true: /metrics needs a staff or service token",
+  METRICS_REQUIRE_AUTH: "true: /metrics needs a staff or service token (default true with APP_ENV=prod, false otherwise)",
   RATE_LIMIT_POINTS: "requests per caller (or per IP without a valid token) per RATE_LIMIT_DURATION; 0 disables",
   RATE_LIMIT_DURATION: "the rate-limit window, whole seconds",
   SCHED_TOKEN: "bearer token the client commands send",
@@ -72,10 +71,16 @@ export const securityMeanings: Record<SecurityVariable, string> = {
 // RFC 7518 section 3.2: an HS256 key must be at least as long as the hash.
 const minimumSecretLength = 32;
 
-export function securityConfig(valueOf: Lookup): SecurityConfig {
+export function securityConfig(valueOf: Lookup, appEnv: AppEnv): SecurityConfig {
   const valueOrDefault = (variable: keyof typeof securityDefaults): string => valueOf(variable) ?? securityDefaults[variable];
   const auth = authConfig(valueOf, wholeSeconds("AUTH_MAX_TOKEN_AGE", valueOrDefault("AUTH_MAX_TOKEN_AGE")));
-  const metricsRequireAuth = booleanSetting("METRICS_REQUIRE_AUTH", valueOrDefault("METRICS_REQUIRE_AUTH"));
+  const metricsSetting = valueOf("METRICS_REQUIRE_AUTH");
+  // Production keeps its metrics (process details, traffic by procedure) to
+  // staff and services unless told otherwise. Without a key the default stays
+  // open: serve refuses APP_ENV=prod without one anyway, and the commands that
+  // need no key (migrate, seed) must not fail over a setting they never use.
+  const metricsRequireAuth =
+    metricsSetting === undefined ? appEnv === "prod" && auth !== undefined : booleanSetting("METRICS_REQUIRE_AUTH", metricsSetting);
   if (metricsRequireAuth && auth === undefined) {
     throw new ConfigError(
       "METRICS_REQUIRE_AUTH",

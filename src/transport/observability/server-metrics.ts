@@ -31,6 +31,9 @@ const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
 export function createServerMetrics(): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // The exact Node release tells a scraper which published vulnerabilities
+  // apply; nobody operating sched needs it from here.
+  registry.removeSingleMetric("nodejs_version_info");
   return {
     registry,
     requests: new Counter({
