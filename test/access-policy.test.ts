@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { InProcessSlotLock } from "../src/adapters/memory/in-process-slot-lock.js";
 import { PostgresDirectoryStore } from "../src/adapters/postgres/postgres-directory-store.js";
 import { PostgresSlotStore } from "../src/adapters/postgres/postgres-slot-store.js";
@@ -42,8 +42,13 @@ beforeAll(async () => {
   directory = new Directory({ store: new PostgresDirectoryStore(fixture.admin) });
 });
 
-afterAll(async () => {
+// The audit runs after each test, so that a broken invariant fails the test
+// that broke it (a failure in afterAll would fail only the file).
+afterEach(async () => {
   expect(await fixture.audit()).toEqual(cleanAudit);
+});
+
+afterAll(async () => {
   await fixture.close();
 });
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { InProcessSlotLock } from "../src/adapters/memory/in-process-slot-lock.js";
 import { anonymousCaller, type Caller } from "../src/core/access/caller.js";
 import { SchedError, type ErrorCode } from "../src/core/errors.js";
@@ -16,8 +16,13 @@ beforeAll(async () => {
   appointments = fixture.instance({ lock: new InProcessSlotLock({ lockTtlMs: 5_000 }) });
 });
 
-afterAll(async () => {
+// The audit runs after each test, so that a broken invariant fails the test
+// that broke it (a failure in afterAll would fail only the file).
+afterEach(async () => {
   expect(await fixture.audit()).toEqual(cleanAudit);
+});
+
+afterAll(async () => {
   await fixture.close();
 });
 

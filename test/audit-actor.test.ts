@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { runner } from "node-pg-migrate";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { InProcessSlotLock } from "../src/adapters/memory/in-process-slot-lock.js";
 import { migrate, migrationsDir } from "../src/adapters/postgres/migrate.js";
 import { anonymousCaller, type Caller } from "../src/core/access/caller.js";
@@ -25,8 +25,13 @@ beforeAll(async () => {
   appointments = fixture.instance({ lock: new InProcessSlotLock({ lockTtlMs: 5_000 }) });
 });
 
-afterAll(async () => {
+// The audit runs after each test, so that a broken invariant fails the test
+// that broke it (a failure in afterAll would fail only the file).
+afterEach(async () => {
   expect(await fixture.audit()).toEqual(cleanAudit);
+});
+
+afterAll(async () => {
   await fixture.close();
 });
 

@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "ioredis";
+import { Counter } from "prom-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createRedisClient } from "../src/adapters/redis/create-redis-client.js";
 import { RedisSlotLock } from "../src/adapters/redis/redis-slot-lock.js";
 import type { AppointmentStore } from "../src/core/ports/appointment-store.js";
 import type { Appointments } from "../src/core/services/appointments.js";
+import { meteredSlotLock } from "../src/transport/observability/metered-slot-lock.js";
 import { BookingFixture, cleanAudit } from "./support/booking-fixture.js";
 import { holdUntilAnswered } from "./support/hold-until-answered.js";
 
@@ -32,10 +34,10 @@ afterAll(async () => {
   await fixture.close();
 });
 
-function redisLock(url: string, lockTtlMs: number, keyPrefix: string): RedisSlotLock {
+function redisLock(url: string, lockTtlMs: number, keyPrefix: string, commandTimeoutMs?: number): RedisSlotLock {
   const redis = createRedisClient(url);
   redisClients.push(redis);
-  return new RedisSlotLock({ redis, lockTtlMs, keyPrefix });
+  return new RedisSlotLock({ redis, lockTtlMs, keyPrefix, commandTimeoutMs });
 }
 
 async function race(services: Appointments[]) {
@@ -58,12 +60,35 @@ async function expectEverySlotExactlyFull(result: Awaited<ReturnType<typeof race
 }
 
 describe("500 simultaneous holds on 20 slots through 4 instances", () => {
-  it("fill every slot to exactly its capacity with the Redis lock", async () => {
+  it("fill every slot to exactly its capacity with the Redis lock, every booking made while holding it", async () => {
     const prefix = `sched-test:${randomUUID()}:`;
+    // The lock counts its attempts as `sched serve` does (sched_slot_lock_attempts_total).
+    const attempts = new Counter({ name: "lock_attempts", help: "slot-lock attempts by outcome", labelNames: ["outcome"], registers: [] });
+    const observer = createRedisClient("redis://127.0.0.1:6379");
+    redisClients.push(observer);
+    const bookingsWithoutLock: string[] = [];
+    let bookingCalls = 0;
+    // Each booking looks for its slot's lock key in Redis before it books.
+    const checkingTheLock = (store: AppointmentStore) =>
+      wrapCreateHold(store, async (hold) => {
+        bookingCalls += 1;
+        if ((await observer.exists(prefix + hold.slotId)) !== 1) bookingsWithoutLock.push(hold.slotId);
+      });
     const services = Array.from({ length: instances }, () =>
-      fixture.instance({ lock: redisLock("redis://127.0.0.1:6379", 5_000, prefix) }),
+      fixture.instance({
+        // Generous enough that no attempt of the burst times out and books without the lock.
+        lock: meteredSlotLock(redisLock("redis://127.0.0.1:6379", 5_000, prefix, 5_000), attempts),
+        wrapStore: checkingTheLock,
+      }),
     );
     await expectEverySlotExactlyFull(await race(services));
+
+    const outcomes = Object.fromEntries((await attempts.get()).values.map((value) => [value.labels.outcome, value.value]));
+    expect(outcomes.unavailable ?? 0).toBe(0);
+    expect(outcomes.acquired).toBe(bookingCalls);
+    // The lock turned requests away, so it, not only the database, shed the burst.
+    expect(outcomes.busy).toBeGreaterThan(0);
+    expect(bookingsWithoutLock).toEqual([]);
   });
 
   it("fill every slot to exactly its capacity with Redis unreachable", async () => {
@@ -91,11 +116,16 @@ describe("500 simultaneous holds on 20 slots through 4 instances", () => {
 });
 
 function pauseBeforeBooking(store: AppointmentStore, pauseMs: number): AppointmentStore {
+  return wrapCreateHold(store, () => sleep(pauseMs));
+}
+
+/** The store, with `before` run ahead of every createHold. */
+function wrapCreateHold(store: AppointmentStore, before: (hold: Parameters<AppointmentStore["createHold"]>[1]) => Promise<unknown>): AppointmentStore {
   return new Proxy(store, {
     get(target, property) {
       if (property === "createHold") {
         return async (...args: Parameters<AppointmentStore["createHold"]>) => {
-          await sleep(pauseMs);
+          await before(args[1]);
           return target.createHold(...args);
         };
       }

@@ -242,9 +242,18 @@ describe("RedisSlotLock when Redis stalls", () => {
   });
 
   it("frees a lock that Redis granted only after the caller had stopped waiting", async () => {
-    // "tried-while-paused" has a 60 s lifetime: acquiring it again this soon
-    // proves the late SET was released, not left to expire.
-    await eventually(async () => acquiredOrUndefined(await lock.tryAcquire("tried-while-paused")), 5_000);
+    const slot = `granted-late-${randomUUID()}`;
+    await eventually(async () => ((await lock.isAvailable()) ? true : undefined));
+    server.pause();
+    try {
+      // The SET reaches the paused server and waits there past the timeout.
+      expect((await lock.tryAcquire(slot)).outcome).toBe("unavailable");
+    } finally {
+      server.resume();
+    }
+    // Redis grants it on resuming, with a 60 s lifetime: acquiring it again
+    // within seconds proves the late grant was released, not left to expire.
+    await eventually(async () => acquiredOrUndefined(await lock.tryAcquire(slot)), 5_000);
   });
 });
 

@@ -18,8 +18,10 @@ describe("scenario 2: process crash", () => {
     const [serverExit, workerExit] = await Promise.all([victim!.stop("SIGKILL"), worker!.stop("SIGKILL")]);
     const servedBeforeKill = bookingsServedBy(load, victim!.url!);
     // Clients find the other two servers while this one is gone.
+    const downSince = Date.now();
     await sleep(5_000);
-    const servedWhileDown = load.ledger.bookings.size;
+    const downUntil = Date.now();
+    const servedWhileDown = load.ledger.bookingsBetween(downSince, downUntil);
     await Promise.all([victim!.start(), worker!.start()]);
     await sleep(15_000);
     const summary = await load.stop();
@@ -31,7 +33,7 @@ describe("scenario 2: process crash", () => {
       faults: ["SIGKILL of 1 serve and 1 expiry-worker at 10 s", "both restarted 5 s later"],
       summary,
       ledger: load.ledger,
-      details: { killedPids, servedBeforeKill, servedAfterRestart: bookingsServedBy(load, victim!.url!) - servedBeforeKill },
+      details: { killedPids, servedBeforeKill, servedWhileDown, servedAfterRestart: bookingsServedBy(load, victim!.url!) - servedBeforeKill },
     });
 
     expect([serverExit.signal, workerExit.signal]).toEqual(["SIGKILL", "SIGKILL"]);

@@ -60,7 +60,9 @@ export class BookingFixture {
     /** Wraps the real store, for instance to pause a request between taking the lock and booking. */
     wrapStore?: (store: AppointmentStore) => AppointmentStore;
   }): Appointments {
-    const pool = createPool(this.database.dsn, { max: options.poolSize ?? 10 });
+    // A burst opens every instance's connections at once; on a busy machine
+    // that can take longer than the server's 2 s, which is not what these tests are about.
+    const pool = createPool(this.database.dsn, { max: options.poolSize ?? 10, connectionTimeoutMs: 10_000 });
     this.pools.push(pool);
     const store = new PostgresAppointmentStore(pool);
     return new Appointments({
