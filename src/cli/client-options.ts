@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { InvalidArgumentError, Option, type Command, type CommanderError } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
 import { createSchedClient, type SchedClient, type SchedProtocol } from "../client/index.js";
 import { loadConfig } from "../config/config.js";
 import { ConfigError } from "../config/config-error.js";
@@ -24,9 +24,9 @@ const protocols: SchedProtocol[] = ["grpc", "connect", "grpc-web"];
 // A server that accepts the connection but never answers must not hang the terminal.
 const callTimeoutMs = 30_000;
 
-/** Adds --url, --protocol, --token, --ca-file and --json, and makes every usage mistake exit 2. */
+/** Adds --url, --protocol, --token, --ca-file and --json. */
 export function addClientOptions(command: Command): Command {
-  return exitTwoOnUsageError(command)
+  return command
     .addOption(
       new Option("--url <url>", "the server (default: http://localhost:$HTTP_PORT)")
         .argParser(parseServerUrl),
@@ -35,15 +35,6 @@ export function addClientOptions(command: Command): Command {
     .option("--token <token>", "bearer token to send (SCHED_TOKEN; the variable keeps it out of the process list)")
     .option("--ca-file <file>", "PEM CA certificate(s) to trust for an https:// --url (SCHED_CA_FILE)")
     .option("--json", "print the JSON the REST API answers, for scripts");
-}
-
-/**
- * Usage mistakes (a missing option, a malformed value, an unknown command)
- * exit 2 after commander's message, as configuration mistakes do; exit 1
- * means the call itself failed. Help exits 0.
- */
-export function exitTwoOnUsageError(command: Command): Command {
-  return command.exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : 2));
 }
 
 export function connect(options: ClientOptions): Server {

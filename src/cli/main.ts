@@ -1,4 +1,7 @@
-import { Command } from "commander";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Command, CommanderError } from "commander";
+import { packageRoot } from "../package-root.js";
 import { registerAppointmentChanges } from "./commands/appointment-changes.js";
 import { registerAppointmentReads } from "./commands/appointment-reads.js";
 import { registerClinicians } from "./commands/clinicians.js";
@@ -12,11 +15,12 @@ import { registerServe } from "./commands/serve.js";
 import { registerSlots } from "./commands/slots.js";
 import { registerToken } from "./commands/token.js";
 import { describeError } from "./describe-error.js";
+import { reportUsageErrors, wantsJson } from "./usage-error.js";
 
 export function buildProgram(): Command {
-  const program = new Command("sched")
+  const program = reportUsageErrors(new Command("sched"))
     .description("appointment scheduling for hospitals: serve the API, run workers, operate it")
-    .showHelpAfterError();
+    .version(packageVersion(), "-V, --version", "print the version of sched");
   registerServe(program);
   registerExpiryWorker(program);
   registerMigrate(program);
@@ -33,11 +37,23 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  if (argv.length <= 2) {
+    // `sched` alone: what it can do, rather than an error.
+    process.stdout.write(program.helpInformation());
+    return;
+  }
   try {
-    await buildProgram().parseAsync(argv);
+    await program.parseAsync(argv);
   } catch (error) {
-    const { message, exitCode } = describeError(error);
-    process.stderr.write(`sched: ${message}\n`);
+    // --help and --version have said what they had to.
+    if (error instanceof CommanderError && error.exitCode === 0) return;
+    const { error: code, details, exitCode } = describeError(error);
+    process.stderr.write(wantsJson(argv.slice(2)) ? `${JSON.stringify({ error: code, details })}\n` : `sched: ${details}\n`);
     process.exitCode = exitCode;
   }
+}
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version: string }).version;
 }

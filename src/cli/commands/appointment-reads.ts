@@ -54,7 +54,7 @@ export function registerAppointmentReads(program: Command): void {
   );
   list.action(async (options: ListOptions) => {
     if ((options.patient === undefined) === (options.slot === undefined)) {
-      list.error("error: give either --patient <id> or --slot <id>");
+      list.error("give either --patient <id> or --slot <id>");
     }
     const response = await connect(options).call((client) =>
       client.appointments.listAppointments({

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { DirectoryService } from "../../client/index.js";
-import { addClientOptions, connect, exitTwoOnUsageError, type ClientOptions } from "../client-options.js";
+import { addClientOptions, connect, type ClientOptions } from "../client-options.js";
 import { wholeNumber } from "../option-parsers.js";
 import { printResult, recordView, type TextView } from "../output/print-result.js";
 
@@ -28,7 +28,7 @@ const clinicianTable: TextView = {
 
 /** sched clinicians create|get|list. */
 export function registerClinicians(program: Command): void {
-  const clinicians = exitTwoOnUsageError(program.command("clinicians").description("create, look up and list clinicians"));
+  const clinicians = program.command("clinicians").description("create, look up and list clinicians");
   clinicians.addHelpText("after", '\nExamples:\n  sched clinicians create --name "Dr Grey" --specialty surgery\n  sched clinicians list --specialty surgery');
 
   addClientOptions(

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { DirectoryService } from "../../client/index.js";
-import { addClientOptions, connect, exitTwoOnUsageError, type ClientOptions } from "../client-options.js";
+import { addClientOptions, connect, type ClientOptions } from "../client-options.js";
 import { printResult, recordView } from "../output/print-result.js";
 
 interface CreateOptions extends ClientOptions {
@@ -10,7 +10,7 @@ interface CreateOptions extends ClientOptions {
 
 /** sched patients create|get. */
 export function registerPatients(program: Command): void {
-  const patients = exitTwoOnUsageError(program.command("patients").description("create and look up patients"));
+  const patients = program.command("patients").description("create and look up patients");
   patients.addHelpText("after", '\nExamples:\n  sched patients create --name "Ada Lovelace" --email ada@example.org\n  sched patients get $PATIENT');
 
   addClientOptions(

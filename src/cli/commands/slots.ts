@@ -1,7 +1,7 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Command } from "commander";
 import { SlotService } from "../../client/index.js";
-import { addClientOptions, connect, exitTwoOnUsageError, type ClientOptions } from "../client-options.js";
+import { addClientOptions, connect, type ClientOptions } from "../client-options.js";
 import { positiveDurationMs, rfc3339Time, wholeNumber } from "../option-parsers.js";
 import { printResult, type TextView } from "../output/print-result.js";
 
@@ -41,7 +41,7 @@ const slotTable = (noun: string): TextView => ({
 
 /** sched slots create|list: a clinician's calendar and availability search. */
 export function registerSlots(program: Command): void {
-  const slots = exitTwoOnUsageError(program.command("slots").description("create slots and search availability"));
+  const slots = program.command("slots").description("create slots and search availability");
   slots.addHelpText("after", "\nExamples:\n  sched slots create --help\n  sched slots list --available");
 
   addClientOptions(

@@ -4,7 +4,6 @@ import { flagsFromOptions, loadConfig } from "../../config/config.js";
 import { ConfigError } from "../../config/config-error.js";
 import { callerFromClaims } from "../../core/access/caller-from-claims.js";
 import { roles } from "../../core/access/caller.js";
-import { exitTwoOnUsageError } from "../client-options.js";
 import { CommandFailure } from "../command-failure.js";
 import { addConfigOptions } from "../config-options.js";
 import { positiveDurationMs } from "../option-parsers.js";
@@ -16,7 +15,7 @@ interface TokenFlags {
 }
 
 export function registerToken(program: Command): void {
-  const command = exitTwoOnUsageError(program.command("token"))
+  const command = program.command("token")
     .description("mint a bearer token (HS256, from AUTH_JWT_SECRET) for a role and subject; prints only the token")
     .addOption(new Option("--role <role>", "what the caller may do").choices(roles).makeOptionMandatory())
     .requiredOption("--subject <id>", "who the caller is: a patient's id for --role patient")
