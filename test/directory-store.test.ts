@@ -46,6 +46,34 @@ describe("patients", () => {
     await expectFailure(directory.createPatient(anonymousCaller, { name: "n".repeat(201) }), "invalid_argument");
   });
 
+  it("answers text PostgreSQL cannot store as invalid_argument, even when the core did not catch it first", async () => {
+    const store = new PostgresDirectoryStore(pool);
+    await expectFailure(store.createPatient({ name: "a\u0000b", email: null }), "invalid_argument");
+    await expectFailure(store.listClinicians({ specialty: "\u0000", limit: 10, offset: 0 }), "invalid_argument");
+  });
+
+  it("refuses NUL, other control characters and lone surrogates in a name or an email, naming the field", async () => {
+    const names = ["a\u0000b", "Bob\u001b[2J", "Bob\u007f", "Bo\ud800b", "Bob\r\nrole: staff"];
+    for (const name of names) {
+      await expect(directory.createPatient(anonymousCaller, { name })).rejects.toMatchObject({
+        code: "invalid_argument",
+        message: expect.stringMatching(/^name must not contain control characters/),
+      });
+    }
+    await expect(directory.createPatient(anonymousCaller, { name: "Bob", email: "bob\u0000@example.org" })).rejects.toMatchObject({
+      code: "invalid_argument",
+      message: expect.stringMatching(/^email must not contain/),
+    });
+    await expect(directory.createClinician(anonymousCaller, { name: "Dr X", specialty: "\udfffcardio" })).rejects.toMatchObject({
+      code: "invalid_argument",
+      message: expect.stringMatching(/^specialty must not contain/),
+    });
+    await expect(directory.listClinicians(anonymousCaller, { specialty: "\u0000" })).rejects.toMatchObject({
+      code: "invalid_argument",
+      message: expect.stringMatching(/^specialty must not contain/),
+    });
+  });
+
   it("rejects an email that is not an address", async () => {
     for (const email of ["not-an-email", "a@b", "two words@example.org", "@example.org", "a@@example.org"]) {
       await expectFailure(directory.createPatient(anonymousCaller, { name: "Bad Mail", email }), "invalid_argument");

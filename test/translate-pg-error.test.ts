@@ -44,6 +44,17 @@ describe("translatePgError", () => {
     expect(translated.cause).toBe(error);
   });
 
+  it.each([
+    ["a NUL in text (22021)", "22021"],
+    ["a NUL in a JSON escape (22P05)", "22P05"],
+  ])("answers %s with invalid_argument: the caller's text, not our fault", (_, code) => {
+    const error = databaseError(code, 'invalid byte sequence for encoding "UTF8": 0x00');
+    const translated = translatePgError(error);
+    expect(translated.code).toBe("invalid_argument");
+    expect(translated.message).not.toContain("UTF8");
+    expect(translated.cause).toBe(error);
+  });
+
   it("answers anything else with internal_error", () => {
     expect(translatePgError(databaseError("42P01", 'relation "x" does not exist')).code).toBe("internal_error");
     expect(translatePgError(new Error("something else")).code).toBe("internal_error");

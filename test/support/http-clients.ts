@@ -5,6 +5,8 @@ export interface Answer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** HTTP/2 trailers, when the answer had any. */
+  trailers?: Record<string, string | string[] | undefined>;
 }
 
 export interface Call {
@@ -35,14 +37,16 @@ export function http2Request(port: number, { method = "GET", path, headers = {},
     session.on("error", reject);
     const stream = session.request({ ":method": method, ":path": path, ...headers });
     let responseHeaders: http2.IncomingHttpHeaders = {};
+    let trailers: http2.IncomingHttpHeaders | undefined;
     let text = "";
     stream.setEncoding("utf8");
     stream.on("response", (received) => (responseHeaders = received));
+    stream.on("trailers", (received) => (trailers = received));
     stream.on("data", (chunk: string) => (text += chunk));
     stream.on("error", reject);
     stream.on("end", () => {
       session.close();
-      resolve({ status: Number(responseHeaders[":status"]), headers: responseHeaders, body: text });
+      resolve({ status: Number(responseHeaders[":status"]), headers: responseHeaders, body: text, ...(trailers && { trailers }) });
     });
     stream.end(body);
   });

@@ -62,6 +62,12 @@ export function translatePgError(error: unknown): SchedError {
   if (code === "22P02" || code === "22007" || code === "22008") {
     return new SchedError("invalid_argument", "a value is not in the expected format", { cause: error });
   }
+  // Text PostgreSQL cannot store (a NUL: 22021 from the wire, 22P05 from a
+  // JSON escape): the core refuses such text first, so this only catches a
+  // field it does not know of, and it is still the caller's mistake.
+  if (code === "22021" || code === "22P05") {
+    return new SchedError("invalid_argument", "a text value contains a character that cannot be stored (NUL or invalid UTF-8)", { cause: error });
+  }
   if (isConnectionFailure(error) || (code !== undefined && busyStates.test(code))) {
     return new SchedError("unavailable", "the database is unavailable, try again", { cause: error });
   }

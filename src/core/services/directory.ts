@@ -4,6 +4,7 @@ import { SchedError } from "../errors.js";
 import { requireUuid } from "../ids.js";
 import type { Clinician, ClinicianPage, Patient } from "../model/directory.js";
 import { clampPage } from "../paging.js";
+import { requirePlainText } from "../text.js";
 import type { DirectoryStore } from "../ports/directory-store.js";
 
 export interface PatientInput {
@@ -31,7 +32,7 @@ const maxEmailLength = 254;
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 function optionalText(value: string | null | undefined, what: string, maxLength: number): string | null {
-  const text = value?.trim() ?? "";
+  const text = requirePlainText(value, what)?.trim() ?? "";
   if (text === "") return null;
   if (text.length > maxLength) {
     throw new SchedError("invalid_argument", `${what} must be at most ${maxLength} characters`);
@@ -92,6 +93,9 @@ export class Directory {
   }
 
   async listClinicians(_caller: Caller, { specialty, limit, offset }: ClinicianListInput = {}): Promise<ClinicianPage> {
-    return this.store.listClinicians({ specialty: specialty?.trim() || undefined, ...clampPage({ limit, offset }) });
+    return this.store.listClinicians({
+      specialty: requirePlainText(specialty, "specialty")?.trim() || undefined,
+      ...clampPage({ limit, offset }),
+    });
   }
 }

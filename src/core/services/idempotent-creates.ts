@@ -4,6 +4,7 @@ import type { Appointment } from "../model/appointment.js";
 import type { IdempotencyLease } from "../model/idempotency.js";
 import type { IdempotencyStore } from "../ports/appointment-store.js";
 import type { Logger } from "../ports/logger.js";
+import { requirePlainText } from "../text.js";
 
 /** How long a claim may go unanswered before a retry may take it over (its holder is presumed dead). */
 const leaseMs = 30_000;
@@ -38,6 +39,7 @@ export class IdempotentCreates {
     if (request.key.length > maxKeyLength) {
       throw new SchedError("invalid_argument", `an idempotency key is at most ${maxKeyLength} characters`);
     }
+    requirePlainText(request.key, "Idempotency-Key");
     const claim = await this.store.claim({
       scope: request.scope,
       key: request.key,

@@ -4,6 +4,7 @@ import { SchedError } from "../errors.js";
 import { requireUuid } from "../ids.js";
 import type { NewSlot, Slot, SlotPage } from "../model/slot.js";
 import { clampPage } from "../paging.js";
+import { requirePlainText } from "../text.js";
 import type { SlotStore } from "../ports/slot-store.js";
 
 export interface SlotInput {
@@ -100,7 +101,7 @@ export class Slots {
     }
     return this.store.searchSlots({
       clinicianId,
-      specialty: input.specialty?.trim() || undefined,
+      specialty: requirePlainText(input.specialty, "specialty")?.trim() || undefined,
       from,
       to,
       availableOnly: input.available === true,

@@ -19,6 +19,7 @@ import type { CoreServices } from "../services/core-services.js";
 import type { NodeRequest, NodeResponse } from "./http-route.js";
 import { createRequestHandler } from "./request-handler.js";
 import { startServer, type RunningServer, type ServerTimeouts } from "./start-server.js";
+import { strictJsonOptions } from "./strict-json-options.js";
 
 export interface SchedServerOptions {
   core: CoreServices;
@@ -54,6 +55,7 @@ export async function startSchedServer(options: SchedServerOptions): Promise<Run
   const rpc = connectNodeAdapter({
     routes: (router) => registerBindings(router, [...services, ...grpcStandard]),
     readMaxBytes: maxBodyBytes,
+    jsonOptions: strictJsonOptions,
     // connect-node types the request structurally; it is the one we handed it.
     contextValues: (req) => clientAddressValues(req as NodeRequest),
     shutdownSignal: shutdown.signal,
