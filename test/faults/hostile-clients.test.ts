@@ -26,7 +26,7 @@ describe("scenario 6: hostile clients", () => {
     while (Date.now() < hostileUntil) {
       const [storm, bad, invalid] = await Promise.all([
         connectionStorm(url, 2_000, (index) => `/slots/${data.slotIds[index % data.slotIds.length]}`),
-        badBodies(url, data.slotIds[0]!, data.patientIds[0]!),
+        badBodies(url, data.slotIds[0]!, data.patientIds[0]!, load.ledger.history),
         invalidGrpcCalls(url),
       ]);
       storms.push(storm);

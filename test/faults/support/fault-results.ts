@@ -15,6 +15,8 @@ export interface ScenarioResult {
   acknowledgedBookings: number;
   lost: number;
   overbooked: number;
+  /** What the history checker found wrong (checkHistory); 0 when the run kept every promise. */
+  historyViolations: number;
   /** Anything else worth keeping from the run (5xx counts, readiness states seen, timings). */
   details?: Record<string, unknown>;
 }
@@ -43,10 +45,10 @@ export function recordScenarioResult(result: ScenarioResult): void {
 export function resultsTable(results: ScenarioResult[]): string {
   const rows = [...results]
     .sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }))
-    .map((r) => `| ${r.id}. ${r.scenario} | ${r.load} | ${r.faults.join("; ")} | ${r.acknowledgedBookings.toLocaleString("en")} | ${r.lost} | ${r.overbooked} |`);
+    .map((r) => `| ${r.id}. ${r.scenario} | ${r.load} | ${r.faults.join("; ")} | ${r.acknowledgedBookings.toLocaleString("en")} | ${r.lost} | ${r.overbooked} | ${r.historyViolations ?? "not checked"} |`);
   return [
-    "| scenario | load held | faults injected | acknowledged bookings | lost | overbooked slots |",
-    "| --- | --- | --- | --- | --- | --- |",
+    "| scenario | load held | faults injected | acknowledged bookings | lost | overbooked slots | history violations |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
     ...rows,
     "",
   ].join("\n");

@@ -1,6 +1,9 @@
 import http from "node:http";
 import http2 from "node:http2";
+import type { HistoryRecorder } from "../../../src/core/history/history-operation.js";
 import { count, emptyTally, type Tally } from "./hostile-connections.js";
+import { bookedId, historyAnswer } from "./history-answer.js";
+import { RestTarget } from "./rest-call.js";
 
 const oneMiB = 1024 * 1024;
 
@@ -24,8 +27,19 @@ function send(url: string, method: string, path: string, headers: Record<string,
   });
 }
 
+/** A well-formed booking among the bad ones, recorded in the history, since it may book. */
+async function validBooking(url: string, slotId: string, patientId: string, history: HistoryRecorder): Promise<string> {
+  const operation = history.begin("book", { slotId, patientId });
+  const target = new RestTarget(url, 1);
+  const result = await target.call("POST", "/appointments", { body: { slot_id: slotId, patient_id: patientId }, timeoutMs: 30_000 });
+  target.close();
+  const id = bookedId(result);
+  operation.end(historyAnswer(result, id !== undefined), id);
+  return result.answered ? String(result.status) : `error ${result.error}`;
+}
+
 /** Bodies past the 1 MiB cap and bodies that are not what they claim to be, over REST and Connect. */
-export async function badBodies(url: string, slotId: string, patientId: string): Promise<Tally> {
+export async function badBodies(url: string, slotId: string, patientId: string, history: HistoryRecorder): Promise<Tally> {
   const tally = emptyTally();
   const json = { "content-type": "application/json" };
   const huge = Buffer.alloc(2 * oneMiB, "a");
@@ -43,10 +57,7 @@ export async function badBodies(url: string, slotId: string, patientId: string):
       "Connect invalid protobuf",
       send(url, "POST", "/sched.v1.AppointmentService/CreateAppointment", { "content-type": "application/proto" }, Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01])),
     ],
-    [
-      "REST valid",
-      send(url, "POST", "/appointments", json, Buffer.from(JSON.stringify({ slot_id: slotId, patient_id: patientId }))),
-    ],
+    ["REST valid", validBooking(url, slotId, patientId, history)],
   ];
   for (const [name, outcome] of cases) count(tally.statuses, `${name}: ${await outcome}`);
   return tally;

@@ -1,3 +1,5 @@
+import { HistoryRecorder } from "../../../src/core/history/history-operation.js";
+
 /** A booking a client was told succeeded (201 with an id). */
 export interface AcknowledgedBooking {
   id: string;
@@ -10,10 +12,12 @@ export interface AcknowledgedBooking {
 }
 
 /**
- * Everything clients were told succeeded, the only thing the final check
- * trusts the API for: each entry must be in the database afterwards.
+ * What clients were told. `history` holds every operation sent, with its
+ * answer, for the history checker (src/core/history/check-history.ts);
+ * the maps and sets are the acknowledged ones, for the scenarios' own counts.
  */
 export class Ledger {
+  readonly history = new HistoryRecorder();
   readonly bookings = new Map<string, AcknowledgedBooking>();
   /** Appointment ids whose confirm was answered 200 "confirmed". */
   readonly confirms = new Set<string>();

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { LatencySamples, type LatencySummary } from "../../../src/cli/simulate/latency-samples.js";
+import { bookedId, historyAnswer } from "./history-answer.js";
 import { Ledger } from "./ledger.js";
 import { RestTarget, type CallResult } from "./rest-call.js";
 
@@ -132,48 +133,60 @@ export class LoadDriver {
   private async book(): Promise<string | undefined> {
     const slotId = pick(this.options.slotIds);
     const patientId = pick(this.options.patientIds);
-    const result = await this.send("book", "/appointments", { slot_id: slotId, patient_id: patientId }, randomUUID());
-    if (result === undefined || result.status !== 201 || typeof result.body.id !== "string") return undefined;
-    const id = result.body.id;
+    const operation = this.ledger.history.begin("book", { slotId, patientId });
+    const sent = await this.send("book", "/appointments", { slot_id: slotId, patient_id: patientId }, randomUUID());
+    const result = sent.result;
+    const id = bookedId(result);
+    // Retries carry the same Idempotency-Key, so a refusal after an unanswered
+    // attempt is still the truth, unless the first attempt is still running.
+    operation.end(historyAnswer(result, id !== undefined, sent.uncertain && result?.body.error === "idempotency_key_in_use", sent.lastFailure), id);
+    if (result === undefined || id === undefined) return undefined;
     this.ledger.bookings.set(id, { id, slotId, patientId, server: result.server, at: Date.now() });
     this.bookingsByServer[result.server] = (this.bookingsByServer[result.server] ?? 0) + 1;
     return id;
   }
 
   private async confirm(id: string): Promise<boolean> {
-    const result = await this.send("confirm", `/appointments/${id}/confirm`, {});
-    if (result?.status !== 200 || result.body.status !== "confirmed") return false;
+    const operation = this.ledger.history.begin("confirm", { appointmentId: id });
+    const sent = await this.send("confirm", `/appointments/${id}/confirm`, {});
+    const result = sent.result;
+    const confirmed = result?.status === 200 && result.body.status === "confirmed";
+    operation.end(historyAnswer(result, confirmed, sent.uncertain, sent.lastFailure));
+    if (!confirmed) return false;
     this.ledger.confirms.add(id);
     return true;
   }
 
   private async cancel(id: string): Promise<void> {
-    const result = await this.send("cancel", `/appointments/${id}/cancel`, {});
-    if (result?.status === 200 && result.body.status === "cancelled") this.ledger.cancels.add(id);
+    const operation = this.ledger.history.begin("cancel", { appointmentId: id });
+    const sent = await this.send("cancel", `/appointments/${id}/cancel`, {});
+    const cancelled = sent.result?.status === 200 && sent.result.body.status === "cancelled";
+    operation.end(historyAnswer(sent.result, cancelled, sent.uncertain, sent.lastFailure));
+    if (cancelled) this.ledger.cancels.add(id);
   }
 
   /**
    * One call, tried on the servers in turn until one answers with anything
    * but 503. Returns the answer that counted (success or refusal), or
-   * undefined when none did.
+   * undefined when none did, and whether an attempt before it went
+   * unanswered or failed, which may have made the change.
    */
-  private async send(
-    operation: Operation,
-    path: string,
-    body: unknown,
-    idempotencyKey?: string,
-  ): Promise<(CallResult & { answered: true; server: string }) | undefined> {
+  private async send(operation: Operation, path: string, body: unknown, idempotencyKey?: string): Promise<Sent> {
     const stats = this.stats[operation];
     stats.calls += 1;
     const headers: Record<string, string> = idempotencyKey ? { "idempotency-key": idempotencyKey } : {};
     const attempts = this.options.maxAttempts ?? 6;
     // Each retry goes to the next server after the one that failed, so that a dead one is tried once per round.
     const first = this.next++;
+    let uncertain = false;
+    let lastFailure = "no attempt";
     for (let attempt = 0; attempt < attempts; attempt += 1) {
       const target = this.targets[(first + attempt) % this.targets.length]!;
       const result = await target.call("POST", path, { body, headers, timeoutMs: this.options.timeoutMs ?? 10_000 });
       if (!result.answered) {
         bump(stats.transportErrors, result.error);
+        uncertain = true;
+        lastFailure = result.error;
       } else {
         this.all.add(result.ms);
         this.window.add(result.ms);
@@ -182,15 +195,24 @@ export class LoadDriver {
         if (result.status !== 503) {
           if (result.status < 300) stats.acknowledged += 1;
           else if (result.status < 500) bump(stats.refusals, code);
-          return { ...result, server: target.url };
+          return { result: { ...result, server: target.url }, uncertain, lastFailure };
         }
+        // A 503 may come after the change was made (a commit whose answer failed).
+        uncertain = true;
+        lastFailure = `${result.status} ${code}`;
       }
       if (!this.running && attempt > 0) break;
       await new Promise((resolve) => setTimeout(resolve, retryPauseMs));
     }
     stats.unanswered += 1;
-    return undefined;
+    return { result: undefined, uncertain, lastFailure };
   }
+}
+
+interface Sent {
+  result: (CallResult & { answered: true; server: string }) | undefined;
+  uncertain: boolean;
+  lastFailure: string;
 }
 
 function pick<T>(values: T[]): T {

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { bookedId, historyAnswer } from "./history-answer.js";
 import type { Ledger } from "./ledger.js";
 import { RestTarget } from "./rest-call.js";
 
@@ -52,12 +53,14 @@ export class OutageProbe {
   private async probe(target: RestTarget): Promise<void> {
     while (this.running) {
       const body = { slot_id: pick(this.ids.slotIds), patient_id: pick(this.ids.patientIds) };
+      const operation = this.ledger.history.begin("book", { slotId: body.slot_id, patientId: body.patient_id });
       const result = await target.call("POST", "/appointments", {
         body,
         headers: { "idempotency-key": randomUUID() },
         timeoutMs: this.limitMs,
       });
       this.summary.calls += 1;
+      operation.end(historyAnswer(result, bookedId(result) !== undefined), bookedId(result));
       if (!result.answered) {
         this.summary.unanswered[result.error] = (this.summary.unanswered[result.error] ?? 0) + 1;
       } else {

@@ -1,4 +1,6 @@
 import { expect } from "vitest";
+import { loadHistoryRecord } from "../../../src/adapters/postgres/sql/load-history-record.js";
+import { checkHistory, type HistoryVerdict } from "../../../src/core/history/check-history.js";
 import { recordScenarioResult } from "./fault-results.js";
 import type { Ledger } from "./ledger.js";
 import type { LoadSummary } from "./load-driver.js";
@@ -22,14 +24,24 @@ export interface ScenarioEnding {
 }
 
 /**
- * The end every scenario shares: the run verified against the database,
- * recorded for the README table, and the promises every scenario makes
- * checked (a clean audit, nothing lost or overbooked, no 5xx a client saw
- * beyond the expected ones, no process exit the test did not cause). Returns
- * the verdict for the scenario's own assertions.
+ * The end every scenario shares: the history of every operation the clients
+ * sent checked against the database's record of the seeded slots
+ * (checkHistory: capacity at every instant, nothing acknowledged lost,
+ * nothing unasked, confirmations after their holds, every slot_already_booked
+ * explained), the end state audited, the result recorded for the results
+ * table, and the promises every scenario makes checked (no violation, a clean
+ * audit, nothing lost or overbooked, no 5xx a client saw beyond the expected
+ * ones, no process exit the test did not cause). Returns the verdicts for the
+ * scenario's own assertions.
  */
-export async function finishScenario(scenario: Pick<Scenario, "data" | "sched">, ending: ScenarioEnding): Promise<RunVerdict> {
+export async function finishScenario(
+  scenario: Pick<Scenario, "data" | "sched">,
+  ending: ScenarioEnding,
+): Promise<RunVerdict & { history: HistoryVerdict }> {
   const verdict = await verifyRun(scenario.data.pool, ending.ledger);
+  const record = await loadHistoryRecord(scenario.data.pool, { slotIds: scenario.data.slotIds });
+  const history = checkHistory(ending.ledger.history.operations, record);
+  const { violations, ...historyFigures } = history;
   recordScenarioResult({
     id: ending.id,
     scenario: ending.scenario,
@@ -38,13 +50,17 @@ export async function finishScenario(scenario: Pick<Scenario, "data" | "sched">,
     acknowledgedBookings: verdict.acknowledgedBookings,
     lost: verdict.lost,
     overbooked: verdict.overbooked,
-    details: { summary: ending.summary, ...ending.details, audit: verdict.audit },
+    historyViolations: violations.length,
+    details: { summary: ending.summary, ...ending.details, audit: verdict.audit, history: { ...historyFigures, violations: violations.slice(0, 50) } },
   });
+
+  // The first violations name what broke; the figures say how much was checked.
+  expect({ violations: violations.slice(0, 10), count: violations.length }).toEqual({ violations: [], count: 0 });
 
   expect(verdict.audit).toEqual({ overbookedSlots: [], duplicateActiveAppointments: [], trailMismatches: [], illegalStates: [] });
   expect({ lost: verdict.lost, overbooked: verdict.overbooked }).toEqual({ lost: 0, overbooked: 0 });
   const expected = new Set(ending.expectedServerErrors ?? []);
   expect(Object.fromEntries(Object.entries(serverErrors(ending.summary)).filter(([key]) => !expected.has(key)))).toEqual({});
   expect(scenario.sched.crashes()).toEqual([]);
-  return verdict;
+  return { ...verdict, history };
 }
