@@ -55,8 +55,20 @@ describe("translatePgError", () => {
     expect(translated.cause).toBe(error);
   });
 
+  it.each([
+    ["a missing database (3D000)", databaseError("3D000", 'database "x" does not exist')],
+    ["a refused login (28P01)", databaseError("28P01", 'password authentication failed for user "x"')],
+    ["a missing table (42P01)", databaseError("42P01", 'relation "x" does not exist')],
+    ["a missing column (42703)", databaseError("42703", 'column "x" does not exist')],
+  ])("answers %s with unavailable: the database is not ready, whatever the request", (_, error) => {
+    const translated = translatePgError(error);
+    expect(translated.code).toBe("unavailable");
+    expect(translated.message).toBe("the database is not ready for sched");
+    expect(translated.cause).toBe(error);
+  });
+
   it("answers anything else with internal_error", () => {
-    expect(translatePgError(databaseError("42P01", 'relation "x" does not exist')).code).toBe("internal_error");
+    expect(translatePgError(databaseError("42601", "syntax error")).code).toBe("internal_error");
     expect(translatePgError(new Error("something else")).code).toBe("internal_error");
   });
 });

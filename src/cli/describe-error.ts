@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { errorReason } from "../client/index.js";
+import { databaseMistake, DatabaseNotReady } from "../app/database-readiness.js";
 import { ConfigError } from "../config/config-error.js";
 import { CommandFailure } from "./command-failure.js";
 import { networkErrorWords, tlsErrorWords } from "./network-error-words.js";
@@ -23,6 +24,11 @@ export function describeError(error: unknown): DescribedError {
   if (error instanceof UsageError) {
     return { error: "invalid_usage", details: usageLine(error), exitCode: 2 };
   }
+  if (error instanceof DatabaseNotReady) {
+    return { error: "database_not_ready", details: error.message, exitCode: 1 };
+  }
+  const mistake = databaseMistake(error);
+  if (mistake !== undefined) return { error: "database_not_ready", details: mistake, exitCode: 1 };
   if (error instanceof ConfigError) {
     return { error: "invalid_configuration", details: error.message, exitCode: 2 };
   }

@@ -1,4 +1,5 @@
 import { SchedError, type ErrorCode } from "../../core/errors.js";
+import { isDatabaseMistake } from "./database-mistakes.js";
 
 // Every guard of the schema reports itself by constraint name; this table is
 // the one place that knows which domain failure each of them means.
@@ -67,6 +68,11 @@ export function translatePgError(error: unknown): SchedError {
   // field it does not know of, and it is still the caller's mistake.
   if (code === "22021" || code === "22P05") {
     return new SchedError("invalid_argument", "a text value contains a character that cannot be stored (NUL or invalid UTF-8)", { cause: error });
+  }
+  if (isDatabaseMistake(error)) {
+    // A missing database or schema is the deployment's fault, not the
+    // request's: 503, as for an outage, until an operator fixes it.
+    return new SchedError("unavailable", "the database is not ready for sched", { cause: error });
   }
   if (isConnectionFailure(error) || (code !== undefined && busyStates.test(code))) {
     return new SchedError("unavailable", "the database is unavailable, try again", { cause: error });

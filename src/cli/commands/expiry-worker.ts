@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { PostgresAppointmentStore } from "../../adapters/postgres/postgres-appointment-store.js";
 import { createPool } from "../../adapters/postgres/pool.js";
+import { databaseReadiness, DatabaseNotReady } from "../../app/database-readiness.js";
 import { flagsFromOptions, loadConfig } from "../../config/config.js";
 import { HoldExpiry } from "../../core/services/hold-expiry.js";
 import { ExpiryLoop } from "../../worker/expiry-loop.js";
@@ -35,6 +36,14 @@ export function registerExpiryWorker(program: Command): void {
       logger,
     });
     try {
+      // A missing database or schema stops the worker at once; an outage is
+      // for the loop to ride out, but a single run has nothing to wait for.
+      const readiness = await databaseReadiness(pool);
+      if (readiness.state === "mistaken") throw new DatabaseNotReady(readiness.problem);
+      if (readiness.state === "unreachable") {
+        if (options.once) throw readiness.error;
+        logger.warn({}, "PostgreSQL does not answer: the worker retries every WORKER_INTERVAL");
+      }
       if (options.once) {
         await loop.runOnce();
         return;

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { createPool } from "../../adapters/postgres/pool.js";
+import { requireReadyDatabase } from "../../app/database-readiness.js";
 import { flagsFromOptions, loadConfig } from "../../config/config.js";
 import { addConfigOptions } from "../config-options.js";
 import { runSeed } from "../seed/run-seed.js";
@@ -36,6 +37,7 @@ export function registerSeed(program: Command): void {
     const config = loadConfig({ flags: flagsFromOptions(options), required: ["POSTGRES_DSN"] });
     const pool = createPool(config.postgresDsn as string, { max: connections, applicationName: "sched-seed" });
     try {
+      await requireReadyDatabase(pool);
       const summary = await runSeed(pool, plan, connections);
       process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : seedReport(summary));
     } finally {

@@ -1,14 +1,15 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { pendingMigrations, type SqlReader } from "../../adapters/postgres/pending-migrations.js";
 import { ping } from "../../adapters/postgres/sql/ping.js";
 import { createCoreRuntime, type CoreRuntime } from "../../app/core-runtime.js";
+import { databaseReadiness, DatabaseNotReady } from "../../app/database-readiness.js";
 import { createEdgeAccess } from "../../app/edge-access.js";
+import type { SqlReader } from "../../adapters/postgres/pending-migrations.js";
 import type { PinnedKey } from "../../adapters/jwt/verification-key.js";
 import { flagsFromOptions, loadConfig, type Config, type ConfigVariable, type TlsConfig } from "../../config/config.js";
 import type { Logger } from "../../core/ports/logger.js";
 import type { SlotLock } from "../../core/ports/slot-lock.js";
-import { dependencyProbes, type DependencyProbes } from "../../transport/health/dependency-probes.js";
+import { dependencyProbes } from "../../transport/health/dependency-probes.js";
 import { meteredSlotLock } from "../../transport/observability/metered-slot-lock.js";
 import { createServerMetrics, registerPoolGauges } from "../../transport/observability/server-metrics.js";
 import { startSchedServer } from "../../transport/server/sched-server.js";
@@ -101,7 +102,7 @@ export async function startApi({ config, logger, host, lock, poolSize, key }: Ap
   try {
     registerPoolGauges(metrics.registry, runtime.pool);
     const probes = dependencyProbes({ pingDatabase: () => ping(runtime.pool), lock: runtime.lock });
-    await requireCurrentSchema(runtime.pool, probes, logger);
+    await requireCurrentSchema(runtime.pool, logger);
     const tls = config.tls && readTlsFiles(config.tls);
     const access = createEdgeAccess({ security: config.security, key, redis: runtime.redis });
     const server = await startSchedServer({ core: runtime.core, probes, metrics, logger, port: config.httpPort, host, tls, ...access });
@@ -113,15 +114,16 @@ export async function startApi({ config, logger, host, lock, poolSize, key }: Ap
 }
 
 // An unreachable PostgreSQL is an outage to ride out, reported by
-// /health/ready; a reachable one without the schema is a deployment mistake.
-async function requireCurrentSchema(database: SqlReader, probes: DependencyProbes, logger: Logger): Promise<void> {
-  if (!(await probes.postgres())) {
+// /health/ready, and so is a database not created yet (requests answer 503
+// until it is); a schema older than this code is a deployment mistake.
+async function requireCurrentSchema(database: SqlReader, logger: Logger): Promise<void> {
+  const readiness = await databaseReadiness(database);
+  if (readiness.state === "unreachable") {
     logger.warn({}, "PostgreSQL does not answer: serving anyway, /health/ready answers 503 until it does");
-    return;
-  }
-  const pending = await pendingMigrations(database);
-  if (pending.length > 0) {
-    throw new CommandFailure(`the database schema lacks ${pending.length} migration(s) (${pending.join(", ")}): run sched migrate`, 1);
+  } else if (readiness.state === "mistaken" && readiness.in === "database") {
+    logger.warn({}, `${readiness.problem} (serving anyway: requests answer 503 until it is fixed)`);
+  } else if (readiness.state === "mistaken") {
+    throw new DatabaseNotReady(readiness.problem);
   }
 }
 

@@ -2,6 +2,7 @@ import { Option, type Command } from "commander";
 import { createPool } from "../../adapters/postgres/pool.js";
 import { auditInvariants } from "../../adapters/postgres/sql/audit-invariants.js";
 import { loadSimulationIds } from "../../adapters/postgres/sql/load-simulation-ids.js";
+import { requireReadyDatabase } from "../../app/database-readiness.js";
 import { flagsFromOptions, loadConfig } from "../../config/config.js";
 import { CommandFailure } from "../command-failure.js";
 import { addConfigOptions } from "../config-options.js";
@@ -46,6 +47,7 @@ export function registerSimulate(program: Command): void {
     const stop = new AbortController();
     const stopEarly = (): void => stop.abort();
     try {
+      await requireReadyDatabase(pool);
       const ids = await loadSimulationIds(pool, { patients: settings.patientLimit, slots: settings.slotLimit });
       if (ids.patientIds.length === 0 || ids.slotIds.length === 0) {
         throw new CommandFailure("the database has no patients or no open slots ahead: run sched seed first");
