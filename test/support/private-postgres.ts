@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { chownSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, chownSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -13,6 +13,21 @@ const binDir = process.env.TEST_POSTGRES_BIN ?? "/usr/lib/postgresql/15/bin";
  * touched. PostgreSQL refuses to run as root, so the cluster belongs to the
  * `postgres` OS user.
  */
+export interface PrivatePostgresOptions {
+  /** Settings beyond the small defaults below, e.g. { synchronous_standby_names: "*" }. */
+  settings?: Record<string, string>;
+  /** Addresses to listen on besides 127.0.0.1, e.g. a bridge address that network namespaces reach. */
+  listenAddresses?: string[];
+  /** Networks (CIDR) whose clients connect without a password, besides loopback. */
+  trustNetworks?: string[];
+  /**
+   * A streaming standby of this running cluster: its files come from
+   * pg_basebackup instead of initdb, and it replays the primary's WAL until
+   * promote().
+   */
+  standbyOf?: PrivatePostgres;
+}
+
 export interface PrivatePostgres {
   port: number;
   /** Superuser DSN of the `postgres` database. */
@@ -26,6 +41,13 @@ export interface PrivatePostgres {
    * everything at once, as in a crash, and the next start recovers from WAL.
    */
   stop(mode?: "fast" | "immediate"): Promise<void>;
+  /**
+   * SIGKILL to the postmaster and every backend at once, as when the machine
+   * dies: nothing is shut down or flushed on the way out.
+   */
+  kill(): Promise<void>;
+  /** Ends a standby's recovery (pg_promote) and waits until it accepts writes. */
+  promote(): Promise<void>;
   /** SIGSTOP to the postmaster and every backend: connections stay open and nothing answers, as in a network partition. */
   pause(): void;
   /** SIGCONT to what pause() stopped. */
@@ -34,7 +56,7 @@ export interface PrivatePostgres {
   destroy(): Promise<void>;
 }
 
-export async function createPrivatePostgres(label: string): Promise<PrivatePostgres> {
+export async function createPrivatePostgres(label: string, options: PrivatePostgresOptions = {}): Promise<PrivatePostgres> {
   const { uid, gid } = postgresUser();
   const root = mkdtempSync(join(tmpdir(), `sched-pg-${label}-`));
   const dataDir = join(root, "data");
@@ -42,11 +64,24 @@ export async function createPrivatePostgres(label: string): Promise<PrivatePostg
   mkdirSync(socketDir);
   chownSync(root, uid, gid);
   chownSync(socketDir, uid, gid);
-  execFileSync(join(binDir, "initdb"), ["-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"], {
-    uid,
-    gid,
-    stdio: "pipe",
-  });
+  if (options.standbyOf) {
+    // -R writes standby.signal and primary_conninfo: the copy starts as a standby streaming from the primary.
+    execFileSync(
+      join(binDir, "pg_basebackup"),
+      ["-D", dataDir, "-h", "127.0.0.1", "-p", String(options.standbyOf.port), "-U", "postgres", "-X", "stream", "-R", "-c", "fast", "--no-sync"],
+      { uid, gid, stdio: "pipe" },
+    );
+  } else {
+    execFileSync(join(binDir, "initdb"), ["-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"], {
+      uid,
+      gid,
+      stdio: "pipe",
+    });
+  }
+  // initdb trusts loopback only (for replication too); appended lines are read at every start.
+  for (const network of options.trustNetworks ?? []) appendFileSync(join(dataDir, "pg_hba.conf"), `host all all ${network} trust\n`);
+  const settings = Object.entries(options.settings ?? {}).flatMap(([name, value]) => ["-c", `${name}=${value}`]);
+  const listenAddresses = ["127.0.0.1", ...(options.listenAddresses ?? [])].join(",");
   const port = await freePort();
   const adminDsn = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let postmaster: ChildProcess | undefined;
@@ -61,9 +96,9 @@ export async function createPrivatePostgres(label: string): Promise<PrivatePostg
     // would lose commits that clients were told about.
     const child = spawn(
       join(binDir, "postgres"),
-      ["-D", dataDir, "-p", String(port), "-k", socketDir, "-c", "listen_addresses=127.0.0.1",
+      ["-D", dataDir, "-p", String(port), "-k", socketDir, "-c", `listen_addresses=${listenAddresses}`,
         "-c", "shared_buffers=32MB", "-c", "max_connections=200", "-c", "fsync=off",
-        "-c", "full_page_writes=off"],
+        "-c", "full_page_writes=off", ...settings],
       { uid, gid, stdio: ["ignore", "ignore", "pipe"] },
     );
     child.stderr!.on("data", (chunk: Buffer) => (log = (log + chunk.toString()).slice(-20_000)));
@@ -90,6 +125,22 @@ export async function createPrivatePostgres(label: string): Promise<PrivatePostg
     dsn: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,
     start,
     stop,
+    async kill() {
+      const child = postmaster;
+      if (!child?.pid) return;
+      for (const pid of [child.pid, ...childPids(child.pid)]) process.kill(pid, "SIGKILL");
+      await exited;
+    },
+    async promote() {
+      const admin = new pg.Client({ connectionString: adminDsn });
+      await admin.connect();
+      try {
+        const { rows } = await admin.query<{ promoted: boolean }>("SELECT pg_promote(true, 30) AS promoted");
+        if (!rows[0]?.promoted) throw new Error("pg_promote did not finish within 30 s");
+      } finally {
+        await admin.end();
+      }
+    },
     pause() {
       if (!postmaster?.pid) throw new Error("private PostgreSQL is not running");
       paused = [postmaster.pid, ...childPids(postmaster.pid)];

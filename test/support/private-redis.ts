@@ -12,10 +12,14 @@ export class PrivateRedis {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    /** Addresses it listens on besides 127.0.0.1, e.g. a bridge address that network namespaces reach. */
+    private readonly extraBind: string[],
+  ) {}
 
-  static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort());
+  static async start(options: { bind?: string[] } = {}): Promise<PrivateRedis> {
+    const redis = new PrivateRedis(await freePort(), options.bind ?? []);
     await redis.start();
     return redis;
   }
@@ -37,7 +41,7 @@ export class PrivateRedis {
   async start(): Promise<void> {
     const child = spawn(
       "redis-server",
-      ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      ["--port", String(this.port), "--bind", ["127.0.0.1", ...this.extraBind].join(" "), "--save", "", "--appendonly", "no"],
       { stdio: "ignore" },
     );
     this.child = child;

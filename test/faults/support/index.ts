@@ -51,10 +51,10 @@ export { LoadDriver, type LoadOptions, type LoadSummary, type Operation, type Op
 export { PrivateRedis } from "../../support/private-redis.js";
 export { allReport, ReadinessWatch, type ReadinessSample } from "./readiness-watch.js";
 export { RestTarget, type CallResult } from "./rest-call.js";
-export { startSchedProcesses, ManagedProcess, type SchedProcesses, type SchedProcessesOptions, type Exit } from "./sched-processes.js";
+export { startSchedProcesses, ManagedProcess, type Placement, type SchedProcesses, type SchedProcessesOptions, type Exit } from "./sched-processes.js";
 export { verifyRun, type RunVerdict } from "./verify-run.js";
 export { describeLoad, serverErrors } from "./load-words.js";
 export { residentMiB } from "./process-memory.js";
 export { soakChartSvg, type SoakSample } from "./soak-chart.js";
 export { useScenario, type Scenario, type ScenarioOptions } from "./use-scenario.js";
-export { finishScenario, type ScenarioEnding } from "./scenario-ending.js";
+export { finishScenario, type MeasuredLoss, type ScenarioEnding } from "./scenario-ending.js";

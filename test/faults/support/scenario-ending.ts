@@ -1,6 +1,6 @@
 import { expect } from "vitest";
 import { loadHistoryRecord } from "../../../src/adapters/postgres/sql/load-history-record.js";
-import { checkHistory, type HistoryVerdict } from "../../../src/core/history/check-history.js";
+import { checkHistory, type HistoryVerdict, type HistoryViolation } from "../../../src/core/history/check-history.js";
 import { recordScenarioResult } from "./fault-results.js";
 import type { Ledger } from "./ledger.js";
 import type { LoadSummary } from "./load-driver.js";
@@ -21,6 +21,45 @@ export interface ScenarioEnding {
   details?: Record<string, unknown>;
   /** 5xx answers ("503 unavailable") that are the fault's own, not a failure of the service. */
   expectedServerErrors?: string[];
+  /**
+   * Acknowledged operations may be missing since a fault at `faultAt` (a
+   * failover to an asynchronous standby): those acknowledged before it are
+   * measured and recorded as details.loss instead of failing the scenario;
+   * every other promise, and every other property of the history, is still
+   * checked.
+   */
+  measuredLoss?: { faultAt: number };
+}
+
+/** What a scenario with measuredLoss lost: counts, and how long before the fault the oldest lost operation was acknowledged. */
+export interface MeasuredLoss {
+  bookings: number;
+  confirms: number;
+  cancels: number;
+  /** 0 when nothing was lost. */
+  windowMs: number;
+}
+
+/**
+ * The acknowledged operations the database lacks that were acknowledged
+ * before the fault (the measured loss), and the violations that remain once
+ * their acknowledged-recorded ones are set aside.
+ */
+function measureLoss(verdict: RunVerdict, ledger: Ledger, faultAt: number, violations: HistoryViolation[]): { loss: MeasuredLoss; remaining: HistoryViolation[] } {
+  const lost = { book: new Set(verdict.lostBookings), confirm: new Set(verdict.lostConfirms), cancel: new Set(verdict.lostCancels) };
+  const lostBeforeFault = ledger.history.operations.filter(
+    (op) => op.answer.outcome === "ok" && op.appointmentId !== undefined && lost[op.kind].has(op.appointmentId) && op.endedAt <= faultAt,
+  );
+  const excused = new Set(lostBeforeFault.map((op) => op.appointmentId!));
+  return {
+    loss: {
+      bookings: verdict.lostBookings.length,
+      confirms: verdict.lostConfirms.length,
+      cancels: verdict.lostCancels.length,
+      windowMs: lostBeforeFault.length === 0 ? 0 : faultAt - Math.min(...lostBeforeFault.map((op) => op.endedAt)),
+    },
+    remaining: violations.filter((violation) => !(violation.property === "acknowledged-recorded" && excused.has(violation.appointmentId ?? ""))),
+  };
 }
 
 /**
@@ -37,11 +76,13 @@ export interface ScenarioEnding {
 export async function finishScenario(
   scenario: Pick<Scenario, "data" | "sched">,
   ending: ScenarioEnding,
-): Promise<RunVerdict & { history: HistoryVerdict }> {
+): Promise<RunVerdict & { history: HistoryVerdict; measuredLoss?: MeasuredLoss }> {
   const verdict = await verifyRun(scenario.data.pool, ending.ledger);
   const record = await loadHistoryRecord(scenario.data.pool, { slotIds: scenario.data.slotIds });
   const history = checkHistory(ending.ledger.history.operations, record);
-  const { violations, ...historyFigures } = history;
+  const measured = ending.measuredLoss && measureLoss(verdict, ending.ledger, ending.measuredLoss.faultAt, history.violations);
+  const { violations: allViolations, ...historyFigures } = history;
+  const violations = measured?.remaining ?? allViolations;
   recordScenarioResult({
     id: ending.id,
     scenario: ending.scenario,
@@ -51,16 +92,17 @@ export async function finishScenario(
     lost: verdict.lost,
     overbooked: verdict.overbooked,
     historyViolations: violations.length,
-    details: { summary: ending.summary, ...ending.details, audit: verdict.audit, history: { ...historyFigures, violations: violations.slice(0, 50) } },
+    details: { summary: ending.summary, ...ending.details, ...(measured ? { loss: measured.loss } : {}), audit: verdict.audit, history: { ...historyFigures, violations: violations.slice(0, 50) } },
   });
 
   // The first violations name what broke; the figures say how much was checked.
   expect({ violations: violations.slice(0, 10), count: violations.length }).toEqual({ violations: [], count: 0 });
 
   expect(verdict.audit).toEqual({ overbookedSlots: [], duplicateActiveAppointments: [], trailMismatches: [], illegalStates: [] });
-  expect({ lost: verdict.lost, overbooked: verdict.overbooked }).toEqual({ lost: 0, overbooked: 0 });
+  // Lost after the fault is never excused: the violations above keep those.
+  expect({ lost: measured ? 0 : verdict.lost, overbooked: verdict.overbooked }).toEqual({ lost: 0, overbooked: 0 });
   const expected = new Set(ending.expectedServerErrors ?? []);
   expect(Object.fromEntries(Object.entries(serverErrors(ending.summary)).filter(([key]) => !expected.has(key)))).toEqual({});
   expect(scenario.sched.crashes()).toEqual([]);
-  return { ...verdict, history };
+  return { ...verdict, history, ...(measured ? { measuredLoss: measured.loss } : {}) };
 }

@@ -13,6 +13,12 @@ const startTimeoutMs = 30_000;
 
 export type Role = "serve" | "expiry-worker";
 
+/** Where a process runs: a network namespace of the test's own, and (for a server) the address it listens on there. */
+export interface Placement {
+  netns: string;
+  host: string;
+}
+
 export interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -37,12 +43,14 @@ export class ManagedProcess {
     readonly role: Role,
     readonly name: string,
     private readonly env: Record<string, string>,
-    /** The server's port on 127.0.0.1; undefined for a worker. */
+    /** The server's port; undefined for a worker. */
     readonly port: number | undefined,
+    /** In a network namespace (started through `ip netns exec`, which execs, so the pid is the process's own); loopback otherwise. */
+    readonly placement?: Placement,
   ) {}
 
   get url(): string | undefined {
-    return this.port === undefined ? undefined : `http://127.0.0.1:${this.port}`;
+    return this.port === undefined ? undefined : `http://${this.placement?.host ?? "127.0.0.1"}:${this.port}`;
   }
 
   get pid(): number {
@@ -67,8 +75,9 @@ export class ManagedProcess {
   /** Starts the process (again) and resolves once it serves or its worker loop runs. */
   async start(): Promise<void> {
     if (this.alive()) throw new Error(`${this.name} is already running`);
-    const args = this.role === "serve" ? ["serve", "--host", "127.0.0.1"] : ["expiry-worker"];
-    const child = spawn(process.execPath, [bin, ...args], {
+    const args = this.role === "serve" ? ["serve", "--host", this.placement?.host ?? "127.0.0.1"] : ["expiry-worker"];
+    const command = this.placement ? ["ip", "netns", "exec", this.placement.netns, process.execPath] : [process.execPath];
+    const child = spawn(command[0]!, [...command.slice(1), bin, ...args], {
       cwd: emptyDir,
       env: { PATH: process.env.PATH ?? "", APP_ENV: "dev", ...this.env, ...(this.port ? { HTTP_PORT: String(this.port) } : {}) },
       stdio: ["ignore", "pipe", "pipe"],
@@ -130,6 +139,8 @@ export interface SchedProcessesOptions {
   workers: number;
   /** Extra environment for every process, e.g. APPOINTMENT_TTL, LOCK_TTL, WORKER_INTERVAL. */
   env?: Record<string, string>;
+  /** Each server's and worker's network namespace, in order; loopback when absent. */
+  placement?: { servers: Placement[]; workers: Placement[] };
 }
 
 export interface SchedProcesses {
@@ -155,11 +166,11 @@ export async function startSchedProcesses(options: SchedProcessesOptions): Promi
   };
   const servers: ManagedProcess[] = [];
   for (let index = 1; index <= options.servers; index += 1) {
-    servers.push(new ManagedProcess("serve", `serve-${index}`, env, await freePort()));
+    servers.push(new ManagedProcess("serve", `serve-${index}`, env, await freePort(), options.placement?.servers[index - 1]));
   }
   const workers = Array.from(
     { length: options.workers },
-    (_, index) => new ManagedProcess("expiry-worker", `expiry-worker-${index + 1}`, env, undefined),
+    (_, index) => new ManagedProcess("expiry-worker", `expiry-worker-${index + 1}`, env, undefined, options.placement?.workers[index]),
   );
   const all = [...servers, ...workers];
   const processes: SchedProcesses = {

@@ -98,7 +98,8 @@ export function useScenario(label: string, options: ScenarioOptions): Scenario {
   };
 }
 
-async function createDatabase(postgres: PrivatePostgres): Promise<string> {
+/** Creates the database "sched" on a private cluster and returns its DSN. */
+export async function createDatabase(postgres: Pick<PrivatePostgres, "adminDsn" | "dsn">): Promise<string> {
   const admin = new pg.Client({ connectionString: postgres.adminDsn });
   await admin.connect();
   try {
