@@ -21,7 +21,7 @@ export function registerDev(program: Command): void {
     .option("--host <address>", "the address to listen on", "127.0.0.1")
     .addHelpText(
       "after",
-      "\nExamples:\n  npx sched dev\n  npx sched dev --data-dir /tmp/sched --http-port 9090 --reset\n\n" +
+      "\nExamples:\n  sched dev\n  sched dev --data-dir /tmp/sched --http-port 9090 --reset\n  npm run dev -- --reset          (from the project's folder)\n\n" +
         "Without POSTGRES_DSN it runs PostgreSQL in the process (PGlite) on --data-dir; without\n" +
         "REDIS_URL or REDIS_ADDR it locks slots in the process. It migrates, seeds demo data into an\n" +
         "empty database and runs the expiry worker. Single-instance only: never run two at once.",
