@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { expectFailure } from "./support/expect-failure.js";
 import { InProcessSlotLock } from "../src/adapters/memory/in-process-slot-lock.js";
 import { anonymousCaller, type Caller } from "../src/core/access/caller.js";
 import { SchedError, type ErrorCode } from "../src/core/errors.js";
@@ -208,7 +209,9 @@ describe("reads", () => {
     const lastPage = await appointments.list(anonymousCaller, { patientId, limit: 2, offset: 4 });
     expect(lastPage.appointments.map((a) => a.id)).toEqual([made[0]!.id]);
     expect(await appointments.list(anonymousCaller, { patientId, offset: 50 })).toEqual({ appointments: [], total: 5 });
-    expect((await appointments.list(anonymousCaller, { patientId, limit: 0 })).appointments).toHaveLength(5);
+    expect((await appointments.list(anonymousCaller, { patientId })).appointments).toHaveLength(5);
+    await expectFailure(appointments.list(anonymousCaller, { patientId, limit: 0 }), "invalid_argument");
+    await expectFailure(appointments.list(anonymousCaller, { patientId, offset: -1 }), "invalid_argument");
 
     const others = [await appointments.create(anonymousCaller, { slotId: slotIds[0], patientId: patients[32] })];
     const bySlot = await appointments.list(anonymousCaller, { slotId: slotIds[0] });

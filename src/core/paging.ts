@@ -1,18 +1,26 @@
+import { SchedError } from "./errors.js";
+
 export const defaultPageLimit = 20;
 export const maxPageLimit = 100;
 
 export interface PageRequest {
+  /** Absent means the default of 20. */
   limit?: number | undefined;
+  /** Absent means 0. */
   offset?: number | undefined;
 }
 
 /**
- * SPEC: limit defaults to 20 and is at most 100, offset defaults to 0. Out of
- * range values are clamped rather than refused, as the original service did,
- * so that a client asking for 500 gets the largest page there is.
+ * A page of a listing: limit from 1 (default 20), offset from 0. A limit
+ * above 100 gets the largest page there is, 100, rather than a refusal; a
+ * limit or offset below its least is the caller's mistake, as the CLI says too.
  */
-export function clampPage({ limit, offset }: PageRequest): { limit: number; offset: number } {
-  const wholeLimit = limit === undefined || !Number.isFinite(limit) || limit <= 0 ? defaultPageLimit : Math.trunc(limit);
-  const wholeOffset = offset === undefined || !Number.isFinite(offset) || offset < 0 ? 0 : Math.trunc(offset);
-  return { limit: Math.min(wholeLimit, maxPageLimit), offset: wholeOffset };
+export function pageOf({ limit, offset }: PageRequest): { limit: number; offset: number } {
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
+    throw new SchedError("invalid_argument", `limit must be a whole number from 1 to ${maxPageLimit}, got ${limit}`);
+  }
+  if (offset !== undefined && !(Number.isInteger(offset) && offset >= 0)) {
+    throw new SchedError("invalid_argument", `offset must be a whole number from 0, got ${offset}`);
+  }
+  return { limit: Math.min(limit ?? defaultPageLimit, maxPageLimit), offset: offset ?? 0 };
 }

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sched/v1/slot.proto.
  */
 export const file_sched_v1_slot: GenFile = /*@__PURE__*/
-  fileDesc("ChNzY2hlZC92MS9zbG90LnByb3RvEghzY2hlZC52MSLRAQoEU2xvdBIKCgJpZBgBIAEoCRIUCgxjbGluaWNpYW5faWQYAiABKAkSLgoKc3RhcnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiQKBnN0YXR1cxgFIAEoDjIULnNjaGVkLnYxLlNsb3RTdGF0dXMSEAoIY2FwYWNpdHkYBiABKAUSEQoJYXZhaWxhYmxlGAcgASgFIo8BCgdOZXdTbG90EhQKDGNsaW5pY2lhbl9pZBgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIY2FwYWNpdHkYBCABKAUqcQoKU2xvdFN0YXR1cxIbChdTTE9UX1NUQVRVU19VTlNQRUNJRklFRBAAEhQKEFNMT1RfU1RBVFVTX09QRU4QARIXChNTTE9UX1NUQVRVU19CTE9DS0VEEAISFwoTU0xPVF9TVEFUVVNfREVMRVRFRBADYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChNzY2hlZC92MS9zbG90LnByb3RvEghzY2hlZC52MSLRAQoEU2xvdBIKCgJpZBgBIAEoCRIUCgxjbGluaWNpYW5faWQYAiABKAkSLgoKc3RhcnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiQKBnN0YXR1cxgFIAEoDjIULnNjaGVkLnYxLlNsb3RTdGF0dXMSEAoIY2FwYWNpdHkYBiABKAUSEQoJYXZhaWxhYmxlGAcgASgFIqEBCgdOZXdTbG90EhQKDGNsaW5pY2lhbl9pZBgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoIY2FwYWNpdHkYBCABKAVIAIgBAUILCglfY2FwYWNpdHkqcQoKU2xvdFN0YXR1cxIbChdTTE9UX1NUQVRVU19VTlNQRUNJRklFRBAAEhQKEFNMT1RfU1RBVFVTX09QRU4QARIXChNTTE9UX1NUQVRVU19CTE9DS0VEEAISFwoTU0xPVF9TVEFUVVNfREVMRVRFRBADYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * A stretch of one clinician's time that up to `capacity` patients can book.
@@ -107,11 +107,11 @@ export type NewSlot = Message<"sched.v1.NewSlot"> & {
   endTime?: Timestamp | undefined;
 
   /**
-   * How many patients may book it; 0 means the default of 1.
+   * How many patients may book it, from 1; absent means 1.
    *
-   * @generated from field: int32 capacity = 4;
+   * @generated from field: optional int32 capacity = 4;
    */
-  capacity: number;
+  capacity?: number | undefined;
 };
 
 /**

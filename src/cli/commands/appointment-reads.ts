@@ -60,7 +60,7 @@ export function registerAppointmentReads(program: Command): void {
       client.appointments.listAppointments({
         patientId: options.patient ?? "",
         slotId: options.slot ?? "",
-        limit: options.limit ?? 0,
+        limit: options.limit,
         offset: options.offset ?? 0,
       }),
     );

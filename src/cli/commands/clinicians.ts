@@ -66,7 +66,7 @@ export function registerClinicians(program: Command): void {
       .addHelpText("after", "\nExample:\n  sched clinicians list --specialty cardiology --limit 50"),
   ).action(async (options: ListOptions) => {
     const response = await connect(options).call((client) =>
-      client.directory.listClinicians({ specialty: options.specialty ?? "", limit: options.limit ?? 0, offset: options.offset ?? 0 }),
+      client.directory.listClinicians({ specialty: options.specialty ?? "", limit: options.limit, offset: options.offset ?? 0 }),
     );
     printResult(DirectoryService.method.listClinicians, response, options, clinicianTable);
   });

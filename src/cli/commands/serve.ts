@@ -101,7 +101,8 @@ export async function startApi({ config, logger, host, lock, poolSize, key }: Ap
   });
   try {
     registerPoolGauges(metrics.registry, runtime.pool);
-    const probes = dependencyProbes({ pingDatabase: () => ping(runtime.pool), lock: runtime.lock });
+    // A lock given in place of Redis's (sched dev) leaves no Redis to check.
+    const probes = dependencyProbes({ pingDatabase: () => ping(runtime.pool), lock: lock === undefined ? runtime.lock : undefined });
     await requireCurrentSchema(runtime.pool, logger);
     const tls = config.tls && readTlsFiles(config.tls);
     const access = createEdgeAccess({ security: config.security, key, redis: runtime.redis });

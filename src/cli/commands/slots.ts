@@ -66,7 +66,7 @@ export function registerSlots(program: Command): void {
       clinicianId: options.clinician,
       startTime: timestampFromDate(new Date(options.start.getTime() + index * everyMs)),
       endTime: timestampFromDate(new Date(options.start.getTime() + index * everyMs + lengthMs)),
-      capacity: options.capacity ?? 0,
+      capacity: options.capacity,
     }));
     const response = await connect(options).call((client) => client.slots.createSlots({ slots: newSlots }));
     printResult(SlotService.method.createSlots, response, options, slotTable("slots created"));
@@ -96,7 +96,7 @@ export function registerSlots(program: Command): void {
         from: options.from && timestampFromDate(options.from),
         to: options.to && timestampFromDate(options.to),
         available: options.available ?? false,
-        limit: options.limit ?? 0,
+        limit: options.limit,
         offset: options.offset ?? 0,
       }),
     );

@@ -9,7 +9,7 @@ import {
 import { SchedError } from "../errors.js";
 import { requireUuid } from "../ids.js";
 import type { Appointment, AppointmentDetails, AppointmentEvent, AppointmentPage } from "../model/appointment.js";
-import { clampPage, type PageRequest } from "../paging.js";
+import { pageOf, type PageRequest } from "../paging.js";
 import type { IdempotencyLease } from "../model/idempotency.js";
 import type { AppointmentStore, IdempotencyStore } from "../ports/appointment-store.js";
 import { silentLogger, type Logger } from "../ports/logger.js";
@@ -28,6 +28,8 @@ export interface AppointmentsOptions {
 export interface CreateContext {
   /** The Idempotency-Key header or idempotency-key metadata, when sent; scoped to the caller. */
   idempotencyKey?: string | undefined;
+  /** Called when the answer is the replay of an earlier request's under the same key: nothing new was booked. */
+  onReplay?: (() => void) | undefined;
 }
 
 export interface ListRequest extends PageRequest {
@@ -58,7 +60,7 @@ export class Appointments {
       return this.hold(caller, slotId, patientId);
     }
     return this.idempotentCreates.run(
-      { scope: idempotencyScope(caller), key: context.idempotencyKey, request: { slotId, patientId } },
+      { scope: idempotencyScope(caller), key: context.idempotencyKey, request: { slotId, patientId }, onReplay: context.onReplay },
       (lease) => this.hold(caller, slotId, patientId, lease),
     );
   }
@@ -100,7 +102,7 @@ export class Appointments {
 
   /** A patient lists only its own appointments, and never a slot's: those would reveal other patients. */
   async list(caller: Caller, request: ListRequest): Promise<AppointmentPage> {
-    const page = clampPage(request);
+    const page = pageOf(request);
     const hasPatient = request.patientId !== undefined && request.patientId !== "";
     const hasSlot = request.slotId !== undefined && request.slotId !== "";
     if (hasPatient && hasSlot) {

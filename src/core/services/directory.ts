@@ -3,7 +3,7 @@ import { requirePatientSelf, requireStaffOrService } from "../access/policy.js";
 import { SchedError } from "../errors.js";
 import { requireUuid } from "../ids.js";
 import type { Clinician, ClinicianPage, Patient } from "../model/directory.js";
-import { clampPage } from "../paging.js";
+import { pageOf } from "../paging.js";
 import { requirePlainText } from "../text.js";
 import type { DirectoryStore } from "../ports/directory-store.js";
 
@@ -95,7 +95,7 @@ export class Directory {
   async listClinicians(_caller: Caller, { specialty, limit, offset }: ClinicianListInput = {}): Promise<ClinicianPage> {
     return this.store.listClinicians({
       specialty: requirePlainText(specialty, "specialty")?.trim() || undefined,
-      ...clampPage({ limit, offset }),
+      ...pageOf({ limit, offset }),
     });
   }
 }

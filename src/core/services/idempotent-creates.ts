@@ -21,6 +21,7 @@ export interface IdempotentRequest {
   scope: string;
   key: string;
   request: { slotId: string; patientId: string };
+  onReplay?: (() => void) | undefined;
 }
 
 /**
@@ -49,6 +50,7 @@ export class IdempotentCreates {
     });
     switch (claim.state) {
       case "answered":
+        request.onReplay?.();
         if ("appointment" in claim.answer) return claim.answer.appointment;
         throw new SchedError(claim.answer.error.code, claim.answer.error.message);
       case "mismatch":

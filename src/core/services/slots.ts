@@ -3,7 +3,7 @@ import { requireStaffOrService } from "../access/policy.js";
 import { SchedError } from "../errors.js";
 import { requireUuid } from "../ids.js";
 import type { NewSlot, Slot, SlotPage } from "../model/slot.js";
-import { clampPage } from "../paging.js";
+import { pageOf } from "../paging.js";
 import { requirePlainText } from "../text.js";
 import type { SlotStore } from "../ports/slot-store.js";
 
@@ -11,7 +11,7 @@ export interface SlotInput {
   clinicianId?: string | undefined;
   startTime?: Date | undefined;
   endTime?: Date | undefined;
-  /** 0 or absent means the default of 1, as a proto3 field that was not set. */
+  /** Absent means the default of 1. */
   capacity?: number | undefined;
 }
 
@@ -44,8 +44,8 @@ function optionalTime(value: Date | undefined, what: string): Date | undefined {
 }
 
 function slotCapacity(capacity: number | undefined, what: string): number {
-  if (capacity === undefined || capacity === 0) return 1;
-  if (!Number.isInteger(capacity) || capacity < 0 || capacity > maxCapacity) {
+  if (capacity === undefined) return 1;
+  if (!Number.isInteger(capacity) || capacity < 1 || capacity > maxCapacity) {
     throw new SchedError("invalid_capacity", `${what} must be a whole number from 1 to ${maxCapacity}, got ${capacity}`);
   }
   return capacity;
@@ -105,7 +105,7 @@ export class Slots {
       from,
       to,
       availableOnly: input.available === true,
-      ...clampPage(input),
+      ...pageOf(input),
     });
   }
 

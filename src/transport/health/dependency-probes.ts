@@ -3,13 +3,15 @@ import type { SlotLock } from "../../core/ports/slot-lock.js";
 /** Whether each dependency answers right now. A probe never throws and never hangs. */
 export interface DependencyProbes {
   postgres(): Promise<boolean>;
-  redis(): Promise<boolean>;
+  /** Undefined when no Redis is configured (sched dev locks slots in the process). */
+  redis: (() => Promise<boolean>) | undefined;
 }
 
 export interface DependencyProbeOptions {
   /** Resolves when PostgreSQL answers; the adapter's ping. */
   pingDatabase: () => Promise<unknown>;
-  lock: SlotLock;
+  /** The Redis slot lock; undefined when there is none to check. */
+  lock: SlotLock | undefined;
   /** An orchestrator's probe has a deadline of its own, usually a second. */
   timeoutMs?: number;
 }
@@ -17,7 +19,7 @@ export interface DependencyProbeOptions {
 export function dependencyProbes({ pingDatabase, lock, timeoutMs = 800 }: DependencyProbeOptions): DependencyProbes {
   return {
     postgres: () => answersWithin(timeoutMs, () => pingDatabase().then(() => true)),
-    redis: () => answersWithin(timeoutMs, () => lock.isAvailable()),
+    redis: lock === undefined ? undefined : () => answersWithin(timeoutMs, () => lock.isAvailable()),
   };
 }
 

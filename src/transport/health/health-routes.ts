@@ -1,3 +1,4 @@
+import { protocolErrorResponse } from "../rest/error-response.js";
 import { requestPath, sendJson, type HttpRoute } from "../server/http-route.js";
 import type { DependencyProbes } from "./dependency-probes.js";
 import { checkReadiness, readinessHttpStatus } from "./readiness.js";
@@ -9,8 +10,16 @@ import { checkReadiness, readinessHttpStatus } from "./readiness.js";
  */
 export function healthRoutes(probes: DependencyProbes): HttpRoute {
   return async (req, res) => {
-    if (req.method !== "GET" && req.method !== "HEAD") return false;
-    switch (requestPath(req)) {
+    const path = requestPath(req);
+    if (path !== "/health/live" && path !== "/health/ready") return false;
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      // As the REST routes answer a known path asked with another method.
+      const { status, body } = protocolErrorResponse("method_not_allowed", `${path} answers GET, HEAD only`);
+      res.setHeader("allow", "GET, HEAD");
+      sendJson(res, status, body);
+      return true;
+    }
+    switch (path) {
       case "/health/live":
         sendJson(res, 200, { status: "ok", uptime_seconds: Math.floor(process.uptime()) });
         return true;

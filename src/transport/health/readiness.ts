@@ -1,6 +1,6 @@
 import type { DependencyProbes } from "./dependency-probes.js";
 
-export type DependencyState = "ok" | "unavailable";
+export type DependencyState = "ok" | "unavailable" | "not_configured";
 
 export interface Readiness {
   /** degraded: Redis is down, bookings go on without the slot lock. */
@@ -10,9 +10,9 @@ export interface Readiness {
 
 /** PostgreSQL is required to serve; Redis only sheds contention. */
 export async function checkReadiness(probes: DependencyProbes): Promise<Readiness> {
-  const [postgres, redis] = await Promise.all([probes.postgres(), probes.redis()]);
-  const status = !postgres ? "unavailable" : redis ? "ok" : "degraded";
-  return { status, checks: { postgres: stateOf(postgres), redis: stateOf(redis) } };
+  const [postgres, redis] = await Promise.all([probes.postgres(), probes.redis?.()]);
+  const status = !postgres ? "unavailable" : redis === false ? "degraded" : "ok";
+  return { status, checks: { postgres: stateOf(postgres), redis: redis === undefined ? "not_configured" : stateOf(redis) } };
 }
 
 export function readinessHttpStatus(readiness: Readiness): number {

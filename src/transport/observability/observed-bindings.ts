@@ -1,7 +1,8 @@
 import type { DescMethod } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { Logger } from "../../core/ports/logger.js";
 import { AppointmentService } from "../../../gen/sched/v1/appointment_service_pb.js";
+import { idempotentReplayedHeader } from "../services/appointment-service.js";
 import { reasonOf } from "../errors/to-connect-error.js";
 import type { ServiceBinding } from "../services/bindings.js";
 import { currentRequest } from "./request-context.js";
@@ -36,14 +37,14 @@ export function observedBindings(bindings: ServiceBinding[], observer: BindingOb
 }
 
 function observe(method: DescMethod, handler: Method, observer: BindingObserver): Method {
-  const settle = (error?: unknown): void => settled(method, observer, error);
+  const settle = (error?: unknown, context?: unknown): void => settled(method, observer, error, context);
   if (method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming") {
     return (request, context) => observeStream(handler(request, context) as AsyncIterable<unknown>, settle);
   }
   return async (request, context) => {
     try {
       const response = await handler(request, context);
-      settle();
+      settle(undefined, context);
       return response;
     } catch (error) {
       settle(error);
@@ -62,7 +63,7 @@ async function* observeStream(responses: AsyncIterable<unknown>, settle: (error?
   }
 }
 
-function settled(method: DescMethod, { metrics, logger }: BindingObserver, error: unknown): void {
+function settled(method: DescMethod, { metrics, logger }: BindingObserver, error: unknown, context?: unknown): void {
   const failure = error === undefined ? undefined : ConnectError.from(error);
   const procedure = `/${method.parent.typeName}/${method.name}`;
   const status = failure?.code ?? "ok";
@@ -73,11 +74,18 @@ function settled(method: DescMethod, { metrics, logger }: BindingObserver, error
     record.error = failure;
   }
   if (method === bookingMethod) {
-    metrics.bookings.inc({ outcome: failure === undefined ? "created" : (reasonOf(failure) ?? rpcStatusName(status)) });
+    metrics.bookings.inc({ outcome: failure === undefined ? successOutcome(context) : (reasonOf(failure) ?? rpcStatusName(status)) });
   }
   // The REST handler logs the failures it answers itself.
   if (failure === undefined || record?.protocol === "rest") return;
   const fields = { procedure, code: rpcStatusName(status), reason: reasonOf(failure), err: failure.cause ?? failure };
   if (isServerFault(status)) logger.error(fields, "request failed");
   else if (failure.code === Code.Unavailable) logger.warn(fields, "a dependency is unavailable");
+}
+
+// A replayed answer booked nothing: counting it as created would count one
+// booking as many as the client retried.
+function successOutcome(context: unknown): "created" | "replayed" {
+  const headers = (context as Partial<HandlerContext> | undefined)?.responseHeader;
+  return headers?.get(idempotentReplayedHeader) === "true" ? "replayed" : "created";
 }

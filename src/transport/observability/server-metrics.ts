@@ -5,7 +5,7 @@ export interface ServerMetrics {
   /** By protocol, procedure and code (an RPC code name, or the HTTP status of REST calls). */
   requests: Counter<"protocol" | "procedure" | "code">;
   requestSeconds: Histogram<"protocol" | "procedure" | "code">;
-  /** "created", or the error reason that refused the booking. */
+  /** "created", "replayed" (an idempotent retry answered with the first booking), or the error reason that refused it. */
   bookings: Counter<"outcome">;
   /** acquired, busy or unavailable. */
   slotLocks: Counter<"outcome">;
@@ -51,7 +51,7 @@ export function createServerMetrics(): ServerMetrics {
     }),
     bookings: new Counter({
       name: "sched_bookings_total",
-      help: "Booking attempts, by outcome: created or the error reason",
+      help: "Booking attempts, by outcome: created, replayed (an idempotent retry) or the error reason",
       labelNames: ["outcome"],
       registers: [registry],
     }),

@@ -5,6 +5,8 @@ import type { CoreServices } from "./core-services.js";
 import { appointmentDetailsMessage, appointmentEventMessage, appointmentMessage } from "./messages.js";
 
 export const idempotencyKeyHeader = "idempotency-key";
+/** Set on an answer that replays an earlier request's under the same key, as Stripe does. */
+export const idempotentReplayedHeader = "idempotent-replayed";
 
 export function appointmentService({ appointments }: CoreServices): ServiceImpl<typeof AppointmentService> {
   return {
@@ -12,7 +14,10 @@ export function appointmentService({ appointments }: CoreServices): ServiceImpl<
       const appointment = await appointments.create(
         callerOf(context),
         { slotId: request.slotId, patientId: request.patientId },
-        { idempotencyKey: context.requestHeader.get(idempotencyKeyHeader) ?? undefined },
+        {
+          idempotencyKey: context.requestHeader.get(idempotencyKeyHeader) ?? undefined,
+          onReplay: () => context.responseHeader.set(idempotentReplayedHeader, "true"),
+        },
       );
       return { appointment: appointmentMessage(appointment) };
     },
