@@ -41,7 +41,11 @@ export class PrivateRedis {
   async start(): Promise<void> {
     const child = spawn(
       "redis-server",
-      ["--port", String(this.port), "--bind", ["127.0.0.1", ...this.extraBind].join(" "), "--save", "", "--appendonly", "no"],
+      [
+        "--port", String(this.port), "--bind", ["127.0.0.1", ...this.extraBind].join(" "), "--save", "", "--appendonly", "no",
+        // Protected mode refuses every address but loopback when there is no password; the extra ones are the test's own.
+        ...(this.extraBind.length > 0 ? ["--protected-mode", "no"] : []),
+      ],
       { stdio: "ignore" },
     );
     this.child = child;

@@ -3,7 +3,8 @@
  *
  *   const scenario = useScenario("label", { servers: 3, workers: 2, env: { LOCK_TTL: "1s" },
  *       seed: { clinicians, slotsPerClinician, patients, capacity },
- *       postgres: "shared" | "private", redis: "private" | { cluster: { nodeTimeoutMs } } });
+ *       postgres: "shared" | "private", redis: "private" | { cluster: { nodeTimeoutMs } },
+ *       network: "loopback" | "namespaces" });
  *       // registers beforeAll/afterAll; from the first test on, scenario.data, scenario.sched and the
  *       // one of scenario.redis / scenario.cluster / scenario.postgres the options asked for are live.
  *       // afterAll SIGKILLs every process, stops Redis, drops the database (or the private cluster).
@@ -14,7 +15,12 @@
  *       // stop() (SIGKILL), start(), restart(), pause() (SIGSTOP), resume(), flushAll()
  *   scenario.cluster    // PrivateRedisCluster (test/support/private-redis-cluster.ts); the processes get
  *       // REDIS_CLUSTER_NODES: kill(i), restart(i), state()
- *   scenario.postgres   // PrivatePostgres (test/support/private-postgres.ts): stop(mode), start(), pause(), resume()
+ *   scenario.postgres   // PrivatePostgres (test/support/private-postgres.ts): stop(mode), start(), pause(), resume(),
+ *       // kill() (SIGKILL of every process), promote() (a standby made with { standbyOf })
+ *   scenario.network    // PartitionNetwork (network: "namespaces"): each process in a network namespace of its own,
+ *       // the stores on a bridge; cut(process.placement, ["redis", "postgres"]) drops their packets, heal() lifts it
+ *   useFailoverStack(label, { replication, servers, workers })   // a primary, its pg_basebackup standby and
+ *       // HAProxy in front (failover-stack.ts): primary.kill(), failOver() promotes and repoints, promotedData()
  *   scenario.sched      // startSchedProcesses({ dsn, redisUrl, servers, workers, env }):
  *       // defaults APPOINTMENT_TTL=2s, WORKER_INTERVAL=1s, SHUTDOWN_TIMEOUT=2s; sched.servers[i] and
  *       // sched.workers[i] are ManagedProcess: url, port (kept across restarts), pid, alive(),

@@ -14,7 +14,7 @@ export class ReadinessWatch {
   private stopped = false;
 
   constructor(
-    private readonly url: string,
+    readonly url: string,
     private readonly intervalMs = 200,
   ) {
     void this.poll();
@@ -52,6 +52,12 @@ export class ReadinessWatch {
 }
 
 /** Waits until every watched server reports the status. */
-export function allReport(watches: ReadinessWatch[], status: string, timeoutMs: number): Promise<true> {
-  return eventually(async () => (watches.every((watch) => watch.current() === status) ? true : undefined), timeoutMs, `readiness ${status}`);
+export async function allReport(watches: ReadinessWatch[], status: string, timeoutMs: number): Promise<true> {
+  try {
+    return await eventually(async () => (watches.every((watch) => watch.current() === status) ? true : undefined), timeoutMs, `readiness ${status}`);
+  } catch (error) {
+    // Which server did not get there, and what it said on the way.
+    const seen = watches.map((watch) => `${watch.url}: ${watch.statuses().join(" → ")}`).join("; ");
+    throw new Error(`${(error as Error).message} (${seen})`);
+  }
 }

@@ -5,6 +5,7 @@ import { createPrivateRedisCluster, type PrivateRedisCluster, type PrivateRedisC
 import { createFaultData, seedFaultData, type FaultData, type FaultDataOptions } from "./fault-data.js";
 import { LoadDriver, type LoadOptions } from "./load-driver.js";
 import { PrivateRedis } from "../../support/private-redis.js";
+import { PartitionNetwork } from "./partition-network.js";
 import { startSchedProcesses, type SchedProcesses } from "./sched-processes.js";
 
 export interface ScenarioOptions {
@@ -18,6 +19,12 @@ export interface ScenarioOptions {
   postgres?: "shared" | "private";
   /** "private": one redis-server of the scenario's own (default); { cluster }: a Redis Cluster of its own. */
   redis?: "private" | { cluster: PrivateRedisClusterOptions };
+  /**
+   * "namespaces": every sched process in a network namespace of its own,
+   * reaching the private Redis and the private PostgreSQL (required) over a
+   * bridge that scenario.network can cut; loopback otherwise.
+   */
+  network?: "loopback" | "namespaces";
 }
 
 /** The live handles of a running scenario; a handle the scenario did not ask for throws. */
@@ -27,6 +34,7 @@ export interface Scenario {
   readonly redis: PrivateRedis;
   readonly cluster: PrivateRedisCluster;
   readonly postgres: PrivatePostgres;
+  readonly network: PartitionNetwork;
   /** A load driver over every server and the seeded slots and patients. */
   load(options: Omit<LoadOptions, "urls" | "slotIds" | "patientIds">): LoadDriver;
 }
@@ -42,29 +50,43 @@ export function useScenario(label: string, options: ScenarioOptions): Scenario {
   let redis: PrivateRedis | undefined;
   let cluster: PrivateRedisCluster | undefined;
   let postgres: PrivatePostgres | undefined;
+  let network: PartitionNetwork | undefined;
 
   beforeAll(async () => {
     const redisOption = options.redis ?? "private";
+    if (options.network === "namespaces") {
+      if (options.postgres !== "private" || redisOption !== "private") throw new Error("network namespaces need a private PostgreSQL and a private Redis");
+      network = PartitionNetwork.create();
+    }
     if (options.postgres === "private") {
-      postgres = await createPrivatePostgres(`faults-${label}`);
+      postgres = await createPrivatePostgres(
+        `faults-${label}`,
+        network ? { listenAddresses: [network.postgresHost], trustNetworks: [network.cidr] } : {},
+      );
       data = await seedFaultData(await createDatabase(postgres), options.seed);
     } else {
       data = await createFaultData(label, options.seed);
     }
-    if (redisOption === "private") redis = await PrivateRedis.start();
+    if (redisOption === "private") redis = await PrivateRedis.start(network ? { bind: [network.redisHost] } : {});
     else cluster = await createPrivateRedisCluster(redisOption.cluster);
+    const placement = network && {
+      servers: Array.from({ length: options.servers }, (_, index) => network!.addNamespace(`s${index + 1}`)),
+      workers: Array.from({ length: options.workers }, (_, index) => network!.addNamespace(`w${index + 1}`)),
+    };
     sched = await startSchedProcesses({
-      dsn: data.dsn,
+      dsn: network ? `postgres://postgres@${network.postgresHost}:${postgres!.port}/sched` : data.dsn,
       // With REDIS_CLUSTER_NODES, which wins, REDIS_URL names a port nothing listens on: that proves it unused.
-      redisUrl: redis?.url ?? "redis://127.0.0.1:1",
+      redisUrl: network ? `redis://${network.redisHost}:${redis!.port}` : (redis?.url ?? "redis://127.0.0.1:1"),
       servers: options.servers,
       workers: options.workers,
       env: { ...(cluster ? { REDIS_CLUSTER_NODES: cluster.nodeList } : {}), ...options.env },
+      ...(placement ? { placement } : {}),
     });
   });
 
   afterAll(async () => {
     await sched?.stopAll();
+    network?.destroy();
     await redis?.stop();
     await cluster?.destroy();
     await data?.close();
@@ -90,6 +112,9 @@ export function useScenario(label: string, options: ScenarioOptions): Scenario {
     },
     get postgres() {
       return live(postgres, "private PostgreSQL");
+    },
+    get network() {
+      return live(network, "partition network");
     },
     load(loadOptions) {
       const { slotIds, patientIds } = live(data, "data");
