@@ -4,7 +4,10 @@ import type { Redis } from "ioredis";
 import { Counter } from "prom-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createRedisClient } from "../src/adapters/redis/create-redis-client.js";
+import { loadHistoryRecord } from "../src/adapters/postgres/sql/load-history-record.js";
 import { RedisSlotLock } from "../src/adapters/redis/redis-slot-lock.js";
+import { checkHistory } from "../src/core/history/check-history.js";
+import { HistoryRecorder } from "../src/core/history/history-operation.js";
 import type { AppointmentStore } from "../src/core/ports/appointment-store.js";
 import type { Appointments } from "../src/core/services/appointments.js";
 import { meteredSlotLock } from "../src/transport/observability/metered-slot-lock.js";
@@ -44,12 +47,13 @@ async function race(services: Appointments[]) {
   const capacityOne = await fixture.slots(10, 1);
   const capacityThree = await fixture.slots(10, 3);
   const slotIds = [...capacityOne, ...capacityThree];
+  const history = new HistoryRecorder();
   const outcomes = await Promise.all(
     fixture.patientIds.map((patientId, index) =>
-      holdUntilAnswered(services[index % services.length]!, slotIds[index % slotIds.length]!, patientId),
+      holdUntilAnswered(services[index % services.length]!, slotIds[index % slotIds.length]!, patientId, history),
     ),
   );
-  return { capacityOne, capacityThree, outcomes };
+  return { capacityOne, capacityThree, outcomes, history, slotIds };
 }
 
 async function expectEverySlotExactlyFull(result: Awaited<ReturnType<typeof race>>) {
@@ -57,6 +61,11 @@ async function expectEverySlotExactlyFull(result: Awaited<ReturnType<typeof race
   for (const slotId of result.capacityThree) expect(await fixture.occupants(slotId)).toBe(3);
   expect(result.outcomes.filter((outcome) => outcome === "booked")).toHaveLength(10 * 1 + 10 * 3);
   expect(await fixture.audit()).toEqual(cleanAudit);
+  // Not only the end state: at no instant of the race was a slot over its
+  // capacity, and each of the 460 refusals met a full slot.
+  const verdict = checkHistory(result.history.operations, await loadHistoryRecord(fixture.admin, { slotIds: result.slotIds }));
+  expect(verdict.violations).toEqual([]);
+  expect({ refusals: verdict.refusalsChecked, peak: verdict.peakOccupancy, filled: verdict.slotsFilled }).toEqual({ refusals: 460, peak: 3, filled: 20 });
 }
 
 describe("500 simultaneous holds on 20 slots through 4 instances", () => {

@@ -2,8 +2,11 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Cluster, Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadHistoryRecord } from "../src/adapters/postgres/sql/load-history-record.js";
 import { createRedisConnection } from "../src/adapters/redis/create-redis-client.js";
 import { RedisSlotLock } from "../src/adapters/redis/redis-slot-lock.js";
+import { checkHistory } from "../src/core/history/check-history.js";
+import { HistoryRecorder } from "../src/core/history/history-operation.js";
 import type { LockAttempt } from "../src/core/ports/slot-lock.js";
 import { BookingFixture, cleanAudit } from "./support/booking-fixture.js";
 import { holdUntilAnswered } from "./support/hold-until-answered.js";
@@ -82,13 +85,18 @@ describe("the slot lock on a Redis Cluster", () => {
     const capacityOne = await fixture.slots(10, 1);
     const capacityThree = await fixture.slots(10, 3);
     const slotIds = [...capacityOne, ...capacityThree];
+    const history = new HistoryRecorder();
     const outcomes = await Promise.all(
-      fixture.patientIds.map((patientId, index) => holdUntilAnswered(services[index % 4]!, slotIds[index % slotIds.length]!, patientId)),
+      fixture.patientIds.map((patientId, index) => holdUntilAnswered(services[index % 4]!, slotIds[index % slotIds.length]!, patientId, history)),
     );
     for (const slotId of capacityOne) expect(await fixture.occupants(slotId)).toBe(1);
     for (const slotId of capacityThree) expect(await fixture.occupants(slotId)).toBe(3);
     expect(outcomes.filter((outcome) => outcome === "booked")).toHaveLength(40);
     expect(await fixture.audit()).toEqual(cleanAudit);
+    // At every instant of the race, not only at its end; each refusal met a full slot.
+    const verdict = checkHistory(history.operations, await loadHistoryRecord(fixture.admin, { slotIds }));
+    expect(verdict.violations).toEqual([]);
+    expect(verdict.refusalsChecked).toBe(260);
     await fixture.closeInstances();
   });
 });
