@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { invariantVerdict } from "../src/cli/simulate/invariant-verdict.js";
 import { checkHistory, type HistoryProperty } from "../src/core/history/check-history.js";
 import type { DatabaseRecord, RecordedAppointment, RecordedEvent } from "../src/core/history/database-record.js";
 import type { HistoryOperation, OperationAnswer } from "../src/core/history/history-operation.js";
+import { cleanAudit } from "./support/booking-fixture.js";
 
 // Hand-made histories and database records, each breaking one property: the
 // checker must name that property, and only that one. Times are ms after t0.
@@ -172,5 +174,17 @@ describe("checkHistory catches", () => {
     const history = [book("a", "slot-1", "p1", 0, 10), book(undefined, "slot-1", "p2", ttl + 50, ttl + 60, full)];
     const database = record([appointment("a", "slot-1", "p1", 2)]);
     expect(properties(history, database)).toEqual(["refusal-explained"]);
+  });
+});
+
+describe("sched simulate's verdict", () => {
+  it("counts history violations by property beside the audit's findings", () => {
+    const history = [book("a", "slot-1", "p1", 0, 10), book("b", "slot-1", "p2", 20, 30), book("gone", "slot-2", "p3", 0, 10)];
+    const verdict = checkHistory(history, record([appointment("a", "slot-1", "p1", 2), appointment("b", "slot-1", "p2", 22)]));
+    expect(invariantVerdict(cleanAudit, verdict)).toEqual({
+      hold: false,
+      verdict: "invariants: BROKEN: 1 history violation(s) of acknowledged-recorded, 1 history violation(s) of capacity",
+    });
+    expect(invariantVerdict(cleanAudit, { violations: [] })).toEqual({ hold: true, verdict: "invariants: all hold" });
   });
 });

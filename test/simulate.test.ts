@@ -82,6 +82,11 @@ describe("sched simulate against two servers and two expiry workers", () => {
     expect(all.latencyMs.p50).toBeLessThanOrEqual(all.latencyMs.p99);
     expect(all.latencyMs.p99).toBeLessThanOrEqual(all.latencyMs.max);
     expect(report).toMatchObject({ audit: cleanAudit, invariantsHold: true, verdict: "invariants: all hold" });
+    // Every booking and confirmation was checked against the database's record, not only its end state.
+    expect(report.history).toMatchObject({ valid: true, violationCount: 0, violations: [] });
+    expect(report.history.operations).toBe(booking.total + confirm.total);
+    expect(report.history.acknowledged).toBe(booking.success + confirm.success);
+    expect(report.history.appointments).toBeGreaterThanOrEqual(booking.success);
     for (const server of servers) {
       expect(server.logLines().some((line) => String(line.path).startsWith("/appointments"))).toBe(true);
     }
@@ -132,7 +137,8 @@ describe("sched simulate against two servers and two expiry workers", () => {
     );
     const { code, stdout, stderr } = await simulate(["--duration", "1s", "--workers", "2"]);
     expect(code).toBe(1);
-    expect(stderr).toBe("sched: invariants: BROKEN: 1 appointment(s) whose event trail does not match their status\n");
+    // With --json the failure is JSON too, for the script that asked for it.
+    expect(JSON.parse(stderr)).toEqual({ error: "failed", details: "invariants: BROKEN: 1 appointment(s) whose event trail does not match their status" });
     expect(JSON.parse(stdout)).toMatchObject({ invariantsHold: false, audit: { trailMismatches: [{ trail: "" }] } });
   });
 

@@ -1,9 +1,11 @@
 import { Option, type Command } from "commander";
 import { createPool } from "../../adapters/postgres/pool.js";
 import { auditInvariants } from "../../adapters/postgres/sql/audit-invariants.js";
+import { loadHistoryRecord } from "../../adapters/postgres/sql/load-history-record.js";
 import { loadSimulationIds } from "../../adapters/postgres/sql/load-simulation-ids.js";
 import { requireReadyDatabase } from "../../app/database-readiness.js";
 import { flagsFromOptions, loadConfig } from "../../config/config.js";
+import { checkHistory } from "../../core/history/check-history.js";
 import { CommandFailure } from "../command-failure.js";
 import { addConfigOptions } from "../config-options.js";
 import { reportText } from "../simulate/report-text.js";
@@ -17,7 +19,7 @@ const collect = (value: string, previous: string[] | undefined): string[] => [..
 export function registerSimulate(program: Command): void {
   const command = program
     .command("simulate")
-    .description("drive mixed concurrent traffic at sched servers, then audit every invariant in the database")
+    .description("drive mixed concurrent traffic at sched servers, then audit every invariant in the database and check every call against it")
     .addOption(new Option("--url <url>", `a sched server; repeat (or separate with commas) for several (default: ${defaultUrl})`).env("SIM_API_BASE_URL").argParser(collect))
     .addOption(new Option("--protocol <protocol>", "rest, connect or grpc").default("rest"))
     .addOption(new Option("--duration <duration>", "how long to send traffic").env("SIM_DURATION").default("30s"))
@@ -35,7 +37,9 @@ export function registerSimulate(program: Command): void {
       "\nExamples:\n  sched simulate --duration 10s --workers 50\n" +
         "  sched simulate --url http://api-1:8080 --url http://api-2:8080 --protocol grpc --json\n" +
         "  SIM_DURATION=1m SIM_WORKERS=100 sched simulate\n\n" +
-        "Patient and slot ids come from PostgreSQL (POSTGRES_DSN), which is audited after the run.\n" +
+        "Patient and slot ids come from PostgreSQL (POSTGRES_DSN), which is audited after the run; every booking and\n" +
+        "confirmation is then checked against the appointments and events the database recorded (so run it as the\n" +
+        "only client writing to those slots).\n" +
         "Ratios are normalised; a worker with no hold of its own to confirm books instead.\n" +
         "Exit code 1 when an invariant is broken; Ctrl-C ends the run early, with its report.",
     );
@@ -55,7 +59,10 @@ export function registerSimulate(program: Command): void {
       await requireServers(settings.urls, settings.ca);
       process.once("SIGINT", stopEarly);
       const run = await runSimulation(settings, ids, stop.signal);
-      const report = simulationReport(settings, ids, run, await auditInvariants(pool));
+      const audit = await auditInvariants(pool);
+      // Assumes the simulation is the only client writing to these slots while it runs.
+      const record = await loadHistoryRecord(pool, { slotIds: ids.slotIds, since: run.startedAt });
+      const report = simulationReport(settings, ids, run, audit, checkHistory(run.history, record));
       process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : reportText(report));
       if (!report.invariantsHold) throw new CommandFailure(report.verdict);
     } finally {

@@ -1,4 +1,5 @@
 import type { InvariantAudit } from "../../adapters/postgres/sql/audit-invariants.js";
+import type { HistoryVerdict } from "../../core/history/check-history.js";
 
 const findings: Record<keyof InvariantAudit, string> = {
   overbookedSlots: "slot(s) over capacity",
@@ -7,11 +8,16 @@ const findings: Record<keyof InvariantAudit, string> = {
   illegalStates: "appointment(s) in an illegal state",
 };
 
-/** The audit in one line: "invariants: all hold", or what is broken and how often. */
-export function invariantVerdict(audit: InvariantAudit): { hold: boolean; verdict: string } {
-  const broken = (Object.keys(findings) as (keyof InvariantAudit)[])
-    .filter((finding) => audit[finding].length > 0)
-    .map((finding) => `${audit[finding].length} ${findings[finding]}`);
+/** The audit and the history check in one line: "invariants: all hold", or what is broken and how often. */
+export function invariantVerdict(audit: InvariantAudit, history: Pick<HistoryVerdict, "violations">): { hold: boolean; verdict: string } {
+  const byProperty = new Map<string, number>();
+  for (const violation of history.violations) byProperty.set(violation.property, (byProperty.get(violation.property) ?? 0) + 1);
+  const broken = [
+    ...(Object.keys(findings) as (keyof InvariantAudit)[])
+      .filter((finding) => audit[finding].length > 0)
+      .map((finding) => `${audit[finding].length} ${findings[finding]}`),
+    ...[...byProperty].map(([property, count]) => `${count} history violation(s) of ${property}`),
+  ];
   return broken.length === 0
     ? { hold: true, verdict: "invariants: all hold" }
     : { hold: false, verdict: `invariants: BROKEN: ${broken.join(", ")}` };

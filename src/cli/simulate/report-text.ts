@@ -23,9 +23,18 @@ export function reportText(report: SimulationReport): string {
     `conflicts: ${reasons(operations.all.conflictReasons)}`,
     `errors: ${reasons(operations.all.errorReasons)}`,
     `audit: ${audit.join(", ")}`,
+    historyLine(report.history),
+    ...report.history.violations.map((violation) => `  ${violation.property}: ${violation.detail}`),
     report.verdict,
     "",
   ].join("\n");
+}
+
+function historyLine(history: SimulationReport["history"]): string {
+  const checked = `${history.operations.toLocaleString("en-US")} operations against ${history.appointments.toLocaleString("en-US")} appointments and ${history.events.toLocaleString("en-US")} events`;
+  if (history.violationCount === 0) return `history: ${checked}, no violation`;
+  const shown = history.violations.length < history.violationCount ? `, the first ${history.violations.length}:` : ":";
+  return `history: ${checked}, ${history.violationCount} violation(s)${shown}`;
 }
 
 function numbers(line: OperationReport): number[] {

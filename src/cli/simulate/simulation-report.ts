@@ -1,4 +1,5 @@
 import type { InvariantAudit } from "../../adapters/postgres/sql/audit-invariants.js";
+import type { HistoryVerdict, HistoryViolation } from "../../core/history/check-history.js";
 import type { SimulationIds } from "../../adapters/postgres/sql/load-simulation-ids.js";
 import { invariantVerdict } from "./invariant-verdict.js";
 import { OperationStats, operations, type Operation, type OperationReport } from "./operation-stats.js";
@@ -13,6 +14,8 @@ export interface SimulationReport {
   seconds: number;
   operations: Record<Operation | "all", OperationReport>;
   audit: InvariantAudit;
+  /** Every booking and confirmation checked against the database's record (checkHistory); the first violations only. */
+  history: Omit<HistoryVerdict, "violations"> & { violations: HistoryViolation[]; violationCount: number };
   invariantsHold: boolean;
   verdict: string;
 }
@@ -22,21 +25,26 @@ export function simulationReport(
   ids: SimulationIds,
   run: SimulationRun,
   audit: InvariantAudit,
+  history: HistoryVerdict,
 ): SimulationReport {
   const perOperation = Object.fromEntries(
     operations.map((operation) => [operation, OperationStats.report([run.stats[operation]], run.seconds)]),
   ) as Record<Operation, OperationReport>;
-  const { hold, verdict } = invariantVerdict(audit);
+  const { hold, verdict } = invariantVerdict(audit, history);
   const { token: _token, ca: _ca, ...shown } = settings;
   return {
     settings: { ...shown, mix: roundedMix(settings.mix), patientsLoaded: ids.patientIds.length, slotsLoaded: ids.slotIds.length },
     seconds: Math.round(run.seconds * 1000) / 1000,
     operations: { ...perOperation, all: OperationStats.report(Object.values(run.stats), run.seconds) },
     audit,
+    history: { ...history, violations: history.violations.slice(0, shownViolations), violationCount: history.violations.length },
     invariantsHold: hold,
     verdict,
   };
 }
+
+// Enough to see what broke; a report must stay readable however much did.
+const shownViolations = 20;
 
 function roundedMix(mix: TrafficMix): TrafficMix {
   const share = (value: number): number => Math.round(value * 1e6) / 1e6;

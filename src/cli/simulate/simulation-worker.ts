@@ -1,5 +1,6 @@
 import type { Operation, OperationStats } from "./operation-stats.js";
-import type { Outcome } from "./outcome.js";
+import type { HistoryRecorder } from "../../core/history/history-operation.js";
+import { historyAnswer, type Outcome } from "./outcome.js";
 import type { TrafficClient } from "./traffic-client.js";
 import { chooseOperation, type TrafficMix } from "./traffic-mix.js";
 
@@ -13,6 +14,8 @@ export interface WorkerContext {
   /** Ends the run early (Ctrl-C), still with its report and audit. */
   stopped: AbortSignal;
   stats: Record<Operation, OperationStats>;
+  /** Every booking and confirmation, with its answer, for the history check. */
+  history: HistoryRecorder;
 }
 
 // Enough to choose from; a long run must not grow without bound.
@@ -34,15 +37,24 @@ async function perform(operation: Operation, context: WorkerContext, holds: stri
   const { client, patientIds, slotIds } = context;
   switch (operation) {
     case "booking": {
-      const outcome = await client.book(pick(slotIds), pick(patientIds));
+      const slotId = pick(slotIds);
+      const patientId = pick(patientIds);
+      const recorded = context.history.begin("book", { slotId, patientId });
+      const outcome = await client.book(slotId, patientId);
+      recorded.end(historyAnswer(outcome), outcome.appointmentId);
       if (outcome.appointmentId !== undefined) {
         remember(holds, outcome.appointmentId);
         remember(appointments, outcome.appointmentId);
       }
       return outcome;
     }
-    case "confirm":
-      return client.confirm(holds.splice(Math.floor(Math.random() * holds.length), 1)[0]!);
+    case "confirm": {
+      const appointmentId = holds.splice(Math.floor(Math.random() * holds.length), 1)[0]!;
+      const recorded = context.history.begin("confirm", { appointmentId });
+      const outcome = await client.confirm(appointmentId);
+      recorded.end(historyAnswer(outcome));
+      return outcome;
+    }
     case "read":
       return appointments.length > 0 && Math.random() < 0.5
         ? client.getAppointment(pick(appointments))
