@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorInfoSchema } from "../gen/google/rpc/error_details_pb.js";
 import type { ServerReflectionResponse } from "../gen/grpc/reflection/v1/reflection_pb.js";
 import { bufCurl } from "./support/buf-curl.js";
+import { http1Request, http2Request } from "./support/http-clients.js";
 import { askReflection } from "./support/reflection-client.js";
 import type { ServerProcess } from "./support/server-process.js";
 import { startServedDatabase, type ServedDatabase } from "./support/served-database.js";
@@ -40,6 +41,7 @@ describe("grpc.reflection.v1 over gRPC", () => {
     expect(names.map(({ name }) => name).sort()).toEqual([
       "grpc.health.v1.Health",
       "grpc.reflection.v1.ServerReflection",
+      "grpc.reflection.v1alpha.ServerReflection",
       "sched.v1.AppointmentService",
       "sched.v1.DirectoryService",
       "sched.v1.SlotService",
@@ -120,5 +122,45 @@ describe("buf curl with reflection and no schema", () => {
     const detail = printed.details.find(({ type }) => type === "google.rpc.ErrorInfo");
     expect(detail).toBeDefined();
     expect(fromBinary(ErrorInfoSchema, base64Decode(detail!.value)).reason).toBe("invalid_appointment_id");
+  });
+});
+
+describe("grpc.reflection.v1alpha, for older grpcurl and buf curl --reflect-protocol grpc-v1alpha", () => {
+  it("lists the methods and serves a call described by it", async () => {
+    const v1alpha = ["--reflect-protocol", "grpc-v1alpha"];
+    const listed = await bufCurl([...v1alpha, "--list-methods", server.url]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout.split("\n")).toContain("sched.v1.DirectoryService/CreatePatient");
+    const created = await bufCurl([...v1alpha, `${server.url}/sched.v1.DirectoryService/CreatePatient`, "-d", '{"name":"Alpha Patient"}']);
+    expect(created.code, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ patient: { name: "Alpha Patient" } });
+  });
+});
+
+describe("a method the server does not have", () => {
+  const emptyMessage = Buffer.from([0, 0, 0, 0, 0]).toString("latin1");
+
+  it.each([
+    ["gRPC", "application/grpc", http2Request],
+    ["gRPC+proto", "application/grpc+proto", http2Request],
+    ["gRPC-Web over HTTP/1.1", "application/grpc-web+proto", http1Request],
+  ] as const)("is grpc-status 12 UNIMPLEMENTED over %s, not a 404 with JSON", async (_, contentType, send) => {
+    const answer = await send(server.port, {
+      method: "POST",
+      path: "/sched.v1.DirectoryService/NoSuchMethod",
+      headers: { "content-type": contentType, te: "trailers" },
+      body: emptyMessage,
+    });
+    expect({ status: answer.status, grpcStatus: answer.headers["grpc-status"], body: answer.body }).toEqual({
+      status: 200,
+      grpcStatus: "12",
+      body: "",
+    });
+    expect(decodeURIComponent(String(answer.headers["grpc-message"]))).toBe("unknown method sched.v1.DirectoryService.NoSuchMethod");
+  });
+
+  it("is still REST's 404 for a request that is not gRPC", async () => {
+    const answer = await http1Request(server.port, { method: "POST", path: "/sched.v1.DirectoryService/NoSuchMethod", body: "{}" });
+    expect({ status: answer.status, body: JSON.parse(answer.body) }).toEqual({ status: 404, body: { error: "not_found", details: "no such path" } });
   });
 });

@@ -2,6 +2,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "../../core/ports/logger.js";
 import type { DependencyProbes } from "../health/dependency-probes.js";
 import { grpcUnaryRoute } from "../grpc/grpc-unary-route.js";
+import { answerUnknownGrpcMethod } from "../grpc/grpc-unimplemented.js";
 import { grpcHealthBinding } from "../health/grpc-health-service.js";
 import { healthRoutes } from "../health/health-routes.js";
 import { metricsRoute } from "../observability/metrics-route.js";
@@ -9,7 +10,7 @@ import { observedBindings } from "../observability/observed-bindings.js";
 import { currentRequest } from "../observability/request-context.js";
 import { createRequestLog } from "../observability/request-log.js";
 import type { ServerMetrics } from "../observability/server-metrics.js";
-import { grpcReflectionBinding } from "../reflection/grpc-reflection-service.js";
+import { grpcReflectionBindings } from "../reflection/grpc-reflection-service.js";
 import { createRestHandler, restNotFound } from "../rest/rest-handler.js";
 import type { Authenticate } from "../security/authenticate.js";
 import { clientAddressValues } from "../security/client-address.js";
@@ -50,8 +51,8 @@ export async function startSchedServer(options: SchedServerOptions): Promise<Run
   const observer = { metrics, logger };
   const services = observedBindings(schedServiceBindings(core, options.authenticate), observer);
   const health = grpcHealthBinding({ probes, services: services.map(({ service }) => service.typeName) });
-  const reflection = grpcReflectionBinding([...services, health].map(({ service }) => service));
-  const grpcStandard = observedBindings([health, reflection], observer);
+  const reflection = grpcReflectionBindings([...services, health].map(({ service }) => service));
+  const grpcStandard = observedBindings([health, ...reflection], observer);
   const rpc = connectNodeAdapter({
     routes: (router) => registerBindings(router, [...services, ...grpcStandard]),
     readMaxBytes: maxBodyBytes,
@@ -61,7 +62,9 @@ export async function startSchedServer(options: SchedServerOptions): Promise<Run
     shutdownSignal: shutdown.signal,
     // Plain `curl -d` calls are welcome; the header only guards browsers' CORS.
     requireConnectProtocolHeader: false,
-    fallback: (_req, res) => {
+    fallback: (req, res) => {
+      // connect-node types both structurally; they are the ones we handed it.
+      if (answerUnknownGrpcMethod(req as NodeRequest, res as NodeResponse)) return;
       const record = currentRequest();
       if (record !== undefined) record.protocol = "rest";
       // connect-node types the response structurally; it is the one we handed it.
