@@ -29,6 +29,8 @@ interface Cut {
   reportedInMs: number;
   /** From the heal until every server reported ok again. */
   recoveredInMs: number;
+  /** Events PostgreSQL dated from the cut to the heal (its own clock: the start of the writing transaction). */
+  eventsDuringCut: number;
   /** Bookings acknowledged while the cut lasted, by any server, and by the servers that were cut. */
   bookingsDuringCut: number;
   bookingsByCutServers: number;
@@ -41,7 +43,8 @@ describe("scenario 10: network partitions", () => {
     const watches = new Map(sched.servers.map((server) => [server, new ReadinessWatch(server.url!, 100)]));
     const load = scenario.load({ clients: 16, timeoutMs: 30_000 });
     load.start();
-    await allReport([...watches.values()], "ok", 10_000);
+    // On a saturated machine a Redis probe slower than its 800 ms deadline shows as "degraded" for a moment.
+    await allReport([...watches.values()], "ok", 30_000);
     await sleep(4_000);
 
     const cuts: Cut[] = [];
@@ -50,22 +53,27 @@ describe("scenario 10: network partitions", () => {
       const probe = new OutageProbe(servers.map((server) => server.url!), data, load.ledger);
       probe.start();
       await sleep(200);
+      await Promise.all(processes.map((managed) => network.cut(managed.placement!, stores)));
       const cutAt = Date.now();
-      for (const managed of processes) network.cut(managed.placement!, stores);
       await allReport(servers.map((server) => watches.get(server)!), expected, 15_000);
       const reportedInMs = Date.now() - cutAt;
       await sleep(holdMs);
       const healedAt = Date.now();
-      for (const managed of processes) network.heal(managed.placement!);
+      await Promise.all(processes.map((managed) => network.heal(managed.placement!)));
       await allReport([...watches.values()], "ok", 30_000);
       const recoveredInMs = Date.now() - healedAt;
       const cutUrls = new Set(servers.map((server) => server.url!));
       const during = [...load.ledger.bookings.values()].filter((booking) => booking.at > cutAt && booking.at < healedAt);
+      const events = await data.pool.query<{ count: number }>(
+        "SELECT count(*)::int AS count FROM event_logs WHERE created_at > to_timestamp($1 / 1000.0) AND created_at < to_timestamp($2 / 1000.0)",
+        [cutAt, healedAt],
+      );
       cuts.push({
         name,
         words,
         cutAt,
         healedAt,
+        eventsDuringCut: events.rows[0]!.count,
         reportedInMs,
         recoveredInMs,
         bookingsDuringCut: during.length,
@@ -123,8 +131,11 @@ describe("scenario 10: network partitions", () => {
     for (const c of [postgresCut, oneServerCut]) {
       expect(Object.keys(c.probe.answers).filter((key) => !/^(201|409) |^503 unavailable$/.test(key)), c.name).toEqual([]);
       expect(c.probe.answers["503 unavailable"], c.name).toBeGreaterThan(0);
-      expect(c.bookingsByCutServers, c.name).toBe(0);
     }
+    // The cut was real: with every process cut off, PostgreSQL recorded no change until the heal,
+    // and no booking reached the client from serve-1 well after it was cut off.
+    expect(postgresCut.eventsDuringCut).toBe(0);
+    expect(oneServerCut.bookingsByCutServers).toBe(0);
     // The other two servers kept booking while serve-1 was cut off.
     expect(oneServerCut.bookingsDuringCut).toBeGreaterThan(0);
     expect(afterHealing).toBeGreaterThan(0);

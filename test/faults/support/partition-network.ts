@@ -1,4 +1,5 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { requireTool } from "./haproxy-front.js";
 import type { Placement } from "./sched-processes.js";
 
@@ -74,18 +75,22 @@ export class PartitionNetwork {
     return { netns, host };
   }
 
-  /** Drops every packet between the process's namespace and the stores, until heal(). */
-  cut(placement: Placement, stores: Store[]): void {
+  /**
+   * Drops every packet between the process's namespace and the stores, until
+   * heal(). Resolves once the rules are in place; asynchronous, so that cutting
+   * several namespaces at once does not stall the test's clients.
+   */
+  async cut(placement: Placement, stores: Store[]): Promise<void> {
     const cut = this.cuts.get(placement.netns) ?? new Set<Store>();
     for (const store of stores) cut.add(store);
     this.cuts.set(placement.netns, cut);
-    this.applyCut(placement.netns, cut);
+    await this.applyCut(placement.netns, cut);
   }
 
   /** Every cut of the namespace lifted. */
-  heal(placement: Placement): void {
+  async heal(placement: Placement): Promise<void> {
     this.cuts.delete(placement.netns);
-    this.applyCut(placement.netns, new Set());
+    await this.applyCut(placement.netns, new Set());
   }
 
   /** Deletes the namespaces (and with them their veth pairs) and the bridge; safe to call twice. */
@@ -94,7 +99,7 @@ export class PartitionNetwork {
     tryIp("link", "delete", this.bridge);
   }
 
-  private applyCut(netns: string, stores: Set<Store>): void {
+  private async applyCut(netns: string, stores: Set<Store>): Promise<void> {
     const addresses = [...stores].map((store) => (store === "redis" ? this.redisHost : this.postgresHost));
     // One nft transaction: the table is replaced whole, so that a cut and a heal are each atomic.
     const rules = [
@@ -115,7 +120,9 @@ export class PartitionNetwork {
             "}",
           ]),
     ];
-    execFileSync("ip", ["netns", "exec", netns, "nft", "-f", "-"], { input: `${rules.join("\n")}\n`, stdio: ["pipe", "pipe", "pipe"] });
+    const nft = promisify(execFile)("ip", ["netns", "exec", netns, "nft", "-f", "-"]);
+    nft.child.stdin!.end(`${rules.join("\n")}\n`);
+    await nft;
   }
 }
 
