@@ -14,6 +14,7 @@ import type { Caller, Role } from "../src/core/access/caller.js";
 import { silentLogger } from "../src/core/ports/logger.js";
 import { createRestHandler, restNotFound } from "../src/transport/rest/rest-handler.js";
 import { registerBindings, schedServiceBindings } from "../src/transport/services/bindings.js";
+import { testSlotHorizonDays } from "./support/server-process.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 
 // The caller that authentication leaves in the handler context reaches the
@@ -52,7 +53,7 @@ beforeAll(async () => {
   database = await createTestDatabase("access_policy_transport");
   await migrate(database.dsn);
   configDir = mkdtempSync(join(tmpdir(), "sched-access-transport-"));
-  const config = loadConfig({ env: { POSTGRES_DSN: database.dsn }, cwd: configDir });
+  const config = loadConfig({ env: { POSTGRES_DSN: database.dsn, SLOT_HORIZON_DAYS: testSlotHorizonDays }, cwd: configDir });
   runtime = createCoreRuntime({ config, logger: silentLogger, lock: new InProcessSlotLock({ lockTtlMs: 5_000 }), poolSize: 3 });
   const { rows: clinicians } = await runtime.pool.query<{ id: string }>(`INSERT INTO clinicians (name) VALUES ('Dr Edge') RETURNING id`);
   const { rows: patients } = await runtime.pool.query<{ id: string }>(

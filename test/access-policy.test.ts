@@ -8,6 +8,7 @@ import { SchedError } from "../src/core/errors.js";
 import type { Appointments } from "../src/core/services/appointments.js";
 import { Directory } from "../src/core/services/directory.js";
 import { Slots } from "../src/core/services/slots.js";
+import { testSlotHorizonDays } from "./support/server-process.js";
 import { BookingFixture, cleanAudit, uniqueKey } from "./support/booking-fixture.js";
 import { expectFailure } from "./support/expect-failure.js";
 
@@ -38,7 +39,7 @@ beforeAll(async () => {
   alice = { subject: alicePatientId, role: "patient" };
   bob = { subject: bobPatientId, role: "patient" };
   appointments = fixture.instance({ lock: new InProcessSlotLock({ lockTtlMs: 5_000 }) });
-  slots = new Slots({ store: new PostgresSlotStore(fixture.admin) });
+  slots = new Slots({ store: new PostgresSlotStore(fixture.admin), horizonDays: Number(testSlotHorizonDays) });
   directory = new Directory({ store: new PostgresDirectoryStore(fixture.admin) });
 });
 

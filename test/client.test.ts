@@ -10,6 +10,7 @@ import { createSchedClient, errorReason, AppointmentStatus, type SchedProtocol }
 import { loadConfig } from "../src/config/config.js";
 import { silentLogger } from "../src/core/ports/logger.js";
 import { registerBindings, schedServiceBindings } from "../src/transport/services/bindings.js";
+import { testSlotHorizonDays } from "./support/server-process.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 
 // The exported client against the Connect handlers over real sockets: gRPC
@@ -26,7 +27,7 @@ const sessions = new Set<http2.ServerHttp2Session>();
 beforeAll(async () => {
   database = await createTestDatabase("client");
   await migrate(database.dsn);
-  const config = loadConfig({ env: { POSTGRES_DSN: database.dsn }, cwd: database.name });
+  const config = loadConfig({ env: { POSTGRES_DSN: database.dsn, SLOT_HORIZON_DAYS: testSlotHorizonDays }, cwd: database.name });
   runtime = createCoreRuntime({ config, logger: silentLogger, lock: new InProcessSlotLock({ lockTtlMs: 5_000 }) });
   const handler = connectNodeAdapter({ routes: (router) => registerBindings(router, schedServiceBindings(runtime.core)) });
   h2 = http2.createServer(handler);

@@ -78,6 +78,8 @@ describe("loadConfig defaults", () => {
       appEnv: "dev",
       httpPort: 8080,
       appointmentTtlMs: 600_000,
+      maxActiveHoldsPerPatient: 3,
+      slotHorizonDays: 730,
       lockTtlMs: 5000,
       shutdownTimeoutMs: 10_000,
       workerIntervalMs: 60_000,
@@ -116,6 +118,8 @@ describe("loadConfig sources", () => {
       appEnv: "prod",
       httpPort: 9000,
       appointmentTtlMs: 900_000,
+      maxActiveHoldsPerPatient: 3,
+      slotHorizonDays: 730,
       lockTtlMs: 2000,
       shutdownTimeoutMs: 30_000,
       workerIntervalMs: 30_000,
@@ -303,6 +307,24 @@ describe("malformed values", () => {
   });
 });
 
+describe("booking limits", () => {
+  it("reads the patient's hold cap (0: no cap) and the slot horizon in days", () => {
+    expect(load({ env: { MAX_ACTIVE_HOLDS_PER_PATIENT: "0", SLOT_HORIZON_DAYS: "90" } })).toMatchObject({
+      maxActiveHoldsPerPatient: 0,
+      slotHorizonDays: 90,
+    });
+  });
+
+  it.each([
+    ["MAX_ACTIVE_HOLDS_PER_PATIENT", "-1"],
+    ["MAX_ACTIVE_HOLDS_PER_PATIENT", "three"],
+    ["SLOT_HORIZON_DAYS", "0"],
+    ["SLOT_HORIZON_DAYS", "2y"],
+  ])("refuses %s=%s, naming the variable", (variable, value) => {
+    expect(() => load({ env: { [variable]: value } })).toThrow(new RegExp(`^${variable}: "${value}" is not a whole number`));
+  });
+});
+
 describe("command-line flags", () => {
   it("derives a kebab-case flag for every variable but AUTH_JWT_SECRET, which would show in the process list", () => {
     expect(configFlags.map(({ variable, flag }) => [variable, flag])).toEqual([
@@ -317,6 +339,8 @@ describe("command-line flags", () => {
       ["APP_ENV", "--app-env"],
       ["HTTP_PORT", "--http-port"],
       ["APPOINTMENT_TTL", "--appointment-ttl"],
+      ["MAX_ACTIVE_HOLDS_PER_PATIENT", "--max-active-holds-per-patient"],
+      ["SLOT_HORIZON_DAYS", "--slot-horizon-days"],
       ["LOCK_TTL", "--lock-ttl"],
       ["SHUTDOWN_TIMEOUT", "--shutdown-timeout"],
       ["WORKER_INTERVAL", "--worker-interval"],

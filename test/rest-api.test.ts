@@ -13,6 +13,7 @@ import { loadConfig } from "../src/config/config.js";
 import { silentLogger } from "../src/core/ports/logger.js";
 import { createRestHandler, restNotFound } from "../src/transport/rest/rest-handler.js";
 import { schedServiceBindings } from "../src/transport/services/bindings.js";
+import { testSlotHorizonDays } from "./support/server-process.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 
 // REST bodies are checked field by field against SPEC's shapes; `any` keeps that readable.
@@ -44,7 +45,10 @@ const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const rfc3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
 async function startApi(appointmentTtl: string): Promise<RunningApi> {
-  const config = loadConfig({ env: { POSTGRES_DSN: database.dsn, APPOINTMENT_TTL: appointmentTtl }, cwd: configDir });
+  const config = loadConfig({
+    env: { POSTGRES_DSN: database.dsn, APPOINTMENT_TTL: appointmentTtl, SLOT_HORIZON_DAYS: testSlotHorizonDays },
+    cwd: configDir,
+  });
   const runtime = createCoreRuntime({ config, logger: silentLogger, lock: new InProcessSlotLock({ lockTtlMs: 5_000 }), poolSize: 5 });
   const handler = createRestHandler(schedServiceBindings(runtime.core));
   const unclaimed: string[] = [];

@@ -224,7 +224,7 @@ function expectedOf(row: Row, rpc: RpcCase): Expected {
 }
 
 beforeAll(async () => {
-  served = await startServedDatabase("security_matrix", { ...authEnv, RATE_LIMIT_POINTS: "0" });
+  served = await startServedDatabase("security_matrix", { ...authEnv, RATE_LIMIT_POINTS: "0", MAX_ACTIVE_HOLDS_PER_PATIENT: "0" });
   baseUrl = served.server.url;
   grpcConnection = grpcClient(served.server.port);
   serviceToken = await token({ role: "service", sub: "matrix-setup" });

@@ -6,6 +6,7 @@ import { PostgresSlotStore } from "../src/adapters/postgres/postgres-slot-store.
 import { anonymousCaller } from "../src/core/access/caller.js";
 import { Directory } from "../src/core/services/directory.js";
 import { Slots, type SlotInput } from "../src/core/services/slots.js";
+import { testSlotHorizonDays } from "./support/server-process.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 import { expectFailure } from "./support/expect-failure.js";
 
@@ -20,7 +21,7 @@ beforeAll(async () => {
   await migrate(database.dsn);
   pool = new pg.Pool({ connectionString: database.dsn });
   directory = new Directory({ store: new PostgresDirectoryStore(pool) });
-  slots = new Slots({ store: new PostgresSlotStore(pool) });
+  slots = new Slots({ store: new PostgresSlotStore(pool), horizonDays: Number(testSlotHorizonDays) });
   const { rows } = await pool.query<{ id: string }>(
     `INSERT INTO patients (name) SELECT 'Patient ' || n FROM generate_series(1, 5) n RETURNING id`,
   );

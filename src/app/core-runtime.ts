@@ -59,9 +59,10 @@ export function createCoreRuntime({ config, logger, lock, decorateLock, poolSize
       idempotency: new PostgresIdempotencyStore(pool),
       lock: slotLock,
       holdTtlMs: config.appointmentTtlMs,
+      maxActiveHoldsPerPatient: config.maxActiveHoldsPerPatient,
       logger,
     }),
-    slots: new Slots({ store: new PostgresSlotStore(pool) }),
+    slots: new Slots({ store: new PostgresSlotStore(pool), horizonDays: config.slotHorizonDays }),
     directory: new Directory({ store: new PostgresDirectoryStore(pool) }),
   };
   return {

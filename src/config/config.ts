@@ -26,6 +26,10 @@ export interface Config {
   appEnv: AppEnv;
   httpPort: number;
   appointmentTtlMs: number;
+  /** The most unexpired holds one patient may have at once; 0: no cap. */
+  maxActiveHoldsPerPatient: number;
+  /** How far ahead of now a slot may start, in days. */
+  slotHorizonDays: number;
   lockTtlMs: number;
   shutdownTimeoutMs: number;
   workerIntervalMs: number;
@@ -54,6 +58,8 @@ export type ConfigVariable =
   | "APP_ENV"
   | "HTTP_PORT"
   | "APPOINTMENT_TTL"
+  | "MAX_ACTIVE_HOLDS_PER_PATIENT"
+  | "SLOT_HORIZON_DAYS"
   | "LOCK_TTL"
   | "SHUTDOWN_TIMEOUT"
   | "WORKER_INTERVAL"
@@ -86,6 +92,8 @@ const defaults = {
   APP_ENV: "dev",
   HTTP_PORT: "8080",
   APPOINTMENT_TTL: "10m",
+  MAX_ACTIVE_HOLDS_PER_PATIENT: "3",
+  SLOT_HORIZON_DAYS: "730",
   LOCK_TTL: "5s",
   SHUTDOWN_TIMEOUT: "10s",
   WORKER_INTERVAL: "1m",
@@ -104,6 +112,8 @@ const meanings: Record<ConfigVariable, string> = {
   APP_ENV: "dev or prod",
   HTTP_PORT: "the one port for REST, Connect, gRPC-Web and gRPC (0 picks a free port)",
   APPOINTMENT_TTL: "how long a pending hold lasts",
+  MAX_ACTIVE_HOLDS_PER_PATIENT: "the most unexpired holds one patient may have at once, whoever booked them; 0: no cap",
+  SLOT_HORIZON_DAYS: "how many days ahead a new slot may start",
   LOCK_TTL: "Redis slot-lock lifetime",
   SHUTDOWN_TIMEOUT: "graceful-shutdown drain time",
   WORKER_INTERVAL: "expiry-worker period",
@@ -156,6 +166,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     appEnv: environment,
     httpPort: httpPort(valueOrDefault("HTTP_PORT")),
     appointmentTtlMs: positiveDuration("APPOINTMENT_TTL", valueOrDefault("APPOINTMENT_TTL")),
+    maxActiveHoldsPerPatient: wholeNumber("MAX_ACTIVE_HOLDS_PER_PATIENT", valueOrDefault("MAX_ACTIVE_HOLDS_PER_PATIENT"), 0, "holds (0: no cap)"),
+    slotHorizonDays: wholeNumber("SLOT_HORIZON_DAYS", valueOrDefault("SLOT_HORIZON_DAYS"), 1, "days"),
     lockTtlMs: positiveDuration("LOCK_TTL", valueOrDefault("LOCK_TTL")),
     shutdownTimeoutMs: positiveDuration("SHUTDOWN_TIMEOUT", valueOrDefault("SHUTDOWN_TIMEOUT")),
     workerIntervalMs: positiveDuration("WORKER_INTERVAL", valueOrDefault("WORKER_INTERVAL")),
@@ -225,6 +237,11 @@ function appEnv(text: string): AppEnv {
 function httpPort(text: string): number {
   if (/^\d{1,5}$/.test(text) && Number(text) <= 65535) return Number(text);
   throw new ConfigError("HTTP_PORT", `HTTP_PORT: ${JSON.stringify(text)} is not a port (an integer from 0 to 65535)`);
+}
+
+function wholeNumber(variable: ConfigVariable, text: string, minimum: number, unit: string): number {
+  if (/^\d{1,6}$/.test(text) && Number(text) >= minimum) return Number(text);
+  throw new ConfigError(variable, `${variable}: ${JSON.stringify(text)} is not a whole number of ${unit} from ${minimum} to 999999`);
 }
 
 function positiveDuration(variable: ConfigVariable, text: string): number {

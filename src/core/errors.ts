@@ -20,6 +20,8 @@ export type ErrorCode =
   | "slot_already_booked"
   | "slot_being_booked"
   | "slot_not_open"
+  | "slot_in_past"
+  | "too_many_holds"
   | "slot_overlaps"
   | "capacity_below_occupancy"
   | "patient_email_taken"

@@ -34,7 +34,7 @@ export async function startServer(root: string, dsn: string, logPath: string): P
   const log = openSync(logPath, "w");
   const child = spawn(process.execPath, [join(root, "bin/sched.js"), "serve", "--host", "127.0.0.1"], {
     cwd: tmpdir(),
-    env: { PATH: process.env.PATH ?? "", APP_ENV: "dev", HTTP_PORT: "0", POSTGRES_DSN: dsn, REDIS_ADDR: process.env.BENCH_REDIS_ADDR ?? "127.0.0.1:6379" },
+    env: { PATH: process.env.PATH ?? "", APP_ENV: "dev", HTTP_PORT: "0", MAX_ACTIVE_HOLDS_PER_PATIENT: "0", POSTGRES_DSN: dsn, REDIS_ADDR: process.env.BENCH_REDIS_ADDR ?? "127.0.0.1:6379" },
     stdio: ["ignore", log, log],
   });
   live.add(child);

@@ -4,7 +4,8 @@ import { createHoldStatement } from "../../src/adapters/postgres/sql/create-hold
  * The booking statement as a pgbench script. The uuids are looked up from
  * numbered mapping tables in a CTE prepended to the statement ($1 and $2
  * become scalar subqueries over it; $3 becomes the hold TTL in ms; $4 and $5,
- * the actor, become a service caller named "bench"), so the lookup is part of
+ * the actor, become a service caller named "bench"; $6, the patient's hold
+ * cap, becomes 0 as on the bench's servers), so the lookup is part of
  * the measured cost.
  */
 export function pgbenchScript(slotTable: string, slotCount: number, patientCount: number, ttlMs: number): string {
@@ -18,6 +19,7 @@ export function pgbenchScript(slotTable: string, slotCount: number, patientCount
     .replace(/\$3(?!\d)/g, String(ttlMs))
     .replace(/\$4(?!\d)/g, "'bench'")
     .replace(/\$5(?!\d)/g, "'service'")
+    .replace(/\$6(?!\d)/g, "0")
     .replace(
       /^WITH lapsed AS \(/,
       `WITH bench_ids AS MATERIALIZED (\n  SELECT s.id AS slot_id, p.id AS patient_id\n    FROM ${slotTable} s, bench_patients p\n   WHERE s.n = :sn AND p.n = :pn\n), lapsed AS (`,

@@ -8,6 +8,9 @@ const bin = fileURLToPath(new URL("../../bin/sched.js", import.meta.url));
 // An empty working directory, so that no .env changes what the server sees.
 const emptyDir = mkdtempSync(join(tmpdir(), "sched-server-"));
 
+/** Days ahead a test server accepts slots: a century, for calendars at fixed future dates. */
+export const testSlotHorizonDays = "36500";
+
 export interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -30,7 +33,9 @@ export interface ServerProcess {
 export function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(process.execPath, [bin, "serve", "--host", "127.0.0.1"], {
     cwd: emptyDir,
-    env: { PATH: process.env.PATH ?? "", APP_ENV: "dev", HTTP_PORT: "0", ...env },
+    // The tests' calendars lie at fixed dates of the 2030s and 2040s, so that
+    // none of their slots ever starts in the past; the horizon lets them in.
+    env: { PATH: process.env.PATH ?? "", APP_ENV: "dev", HTTP_PORT: "0", SLOT_HORIZON_DAYS: testSlotHorizonDays, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import type { Actor } from "../../core/access/caller.js";
 import { SchedError } from "../../core/errors.js";
-import type { Appointment } from "../../core/model/appointment.js";
+import type { Appointment, NewHold } from "../../core/model/appointment.js";
 import type { IdempotencyLease } from "../../core/model/idempotency.js";
 import type { AppointmentFilter, AppointmentStore } from "../../core/ports/appointment-store.js";
 import { answerIdempotencyKey } from "./sql/answer-idempotency-key.js";
@@ -21,7 +21,7 @@ export class PostgresAppointmentStore implements AppointmentStore {
 
   createHold(
     actor: Actor,
-    hold: { slotId: string; patientId: string; ttlMs: number },
+    hold: NewHold,
     lease?: IdempotencyLease,
   ): Promise<Appointment> {
     if (lease === undefined) return translated(() => createHold(this.pool, actor, hold));

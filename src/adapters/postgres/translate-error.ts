@@ -8,6 +8,10 @@ const constraintCodes: Record<string, { code: ErrorCode; message: string }> = {
   appointments_patient_id_fkey: { code: "patient_not_found", message: "patient not found" },
   appointments_slot_capacity: { code: "slot_already_booked", message: "the slot has no capacity left" },
   appointments_slot_open: { code: "slot_not_open", message: "the slot is not open for booking" },
+  appointments_patient_hold_cap: {
+    code: "too_many_holds",
+    message: "the patient already holds as many slots as allowed at once: confirm or cancel one first",
+  },
   appointments_one_active_per_patient_and_slot: {
     code: "appointment_already_held",
     message: "the patient already holds this slot",

@@ -15,6 +15,15 @@ export interface Appointment {
   expiresAt: Date | null;
 }
 
+/** What a booking asks the store for. */
+export interface NewHold {
+  slotId: string;
+  patientId: string;
+  ttlMs: number;
+  /** The most unexpired holds the patient may have, this one included; 0: no cap. */
+  maxActiveHoldsPerPatient: number;
+}
+
 export interface AppointmentDetails {
   id: string;
   status: AppointmentStatus;

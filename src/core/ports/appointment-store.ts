@@ -1,5 +1,5 @@
 import type { Actor } from "../access/caller.js";
-import type { Appointment, AppointmentDetails, AppointmentEvent, AppointmentPage } from "../model/appointment.js";
+import type { Appointment, AppointmentDetails, AppointmentEvent, AppointmentPage, NewHold } from "../model/appointment.js";
 import type { IdempotencyLease, StoredAnswer } from "../model/idempotency.js";
 
 export type AppointmentFilter = { patientId: string } | { slotId: string };
@@ -11,14 +11,14 @@ export type AppointmentFilter = { patientId: string } | { slotId: string };
  */
 export interface AppointmentStore {
   /**
-   * Creates a pending hold, deciding capacity atomically, and records `actor`
-   * in its event. With a lease, the answer is stored under the idempotency
+   * Creates a pending hold, deciding capacity, the patient's hold cap and
+   * whether the slot has started atomically, and records `actor` in its event. With a lease, the answer is stored under the idempotency
    * key in the same transaction as the hold; idempotency_key_in_use if the
    * lease was taken over meanwhile.
    */
   createHold(
     actor: Actor,
-    hold: { slotId: string; patientId: string; ttlMs: number },
+    hold: NewHold,
     lease?: IdempotencyLease,
   ): Promise<Appointment>;
   /**

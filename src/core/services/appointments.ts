@@ -22,6 +22,8 @@ export interface AppointmentsOptions {
   lock: SlotLock;
   /** How long a pending hold reserves capacity (APPOINTMENT_TTL). */
   holdTtlMs: number;
+  /** The most unexpired holds one patient may have at once, whoever made them (MAX_ACTIVE_HOLDS_PER_PATIENT); 0: no cap. */
+  maxActiveHoldsPerPatient?: number;
   logger?: Logger;
 }
 
@@ -134,7 +136,8 @@ export class Appointments {
       throw new SchedError("slot_being_booked", "another request is booking this slot right now, retry");
     }
     try {
-      return await this.options.store.createHold(caller, { slotId, patientId, ttlMs: this.options.holdTtlMs }, lease);
+      const maxActiveHoldsPerPatient = this.options.maxActiveHoldsPerPatient ?? 0;
+      return await this.options.store.createHold(caller, { slotId, patientId, ttlMs: this.options.holdTtlMs, maxActiveHoldsPerPatient }, lease);
     } finally {
       // The answer does not wait for the release: the release is sent before
       // the answer, so any later request meets the slot unlocked, and waiting

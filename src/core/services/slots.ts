@@ -30,6 +30,19 @@ export interface SlotSearchInput {
 export const maxSlotsPerCall = 1000;
 // The largest value of PostgreSQL's integer column.
 const maxCapacity = 2_147_483_647;
+const hourMs = 60 * 60 * 1000;
+const dayMs = 24 * hourMs;
+/** Days ahead a slot may start unless configured (SLOT_HORIZON_DAYS): two years. */
+export const defaultSlotHorizonDays = 730;
+// A day back leaves room to record what happened this morning in any time
+// zone; nothing older is a calendar, and no appointment lasts longer than a day.
+const maxPastMs = dayMs;
+const maxLengthMs = dayMs;
+
+interface TimeBounds {
+  earliestStart: Date;
+  latestStart: Date;
+}
 
 function requireTime(value: Date | undefined, what: string): Date {
   if (value === undefined) throw new SchedError("invalid_argument", `${what} is required`);
@@ -53,12 +66,21 @@ function slotCapacity(capacity: number | undefined, what: string): number {
 
 // The database refuses all of these too; checking here first gives the caller
 // the precise code and names the offending slot of a batch.
-function toNewSlot(input: SlotInput, describe: (what: string) => string): NewSlot {
+function toNewSlot(input: SlotInput, bounds: TimeBounds, describe: (what: string) => string): NewSlot {
   const clinicianId = requireUuid(input.clinicianId, "invalid_clinician_id", describe("clinician id"));
   const startTime = requireTime(input.startTime, describe("start time"));
   const endTime = requireTime(input.endTime, describe("end time"));
   if (endTime.getTime() <= startTime.getTime()) {
     throw new SchedError("invalid_time_range", `${describe("end time")} must be after its start time`);
+  }
+  if (endTime.getTime() - startTime.getTime() > maxLengthMs) {
+    throw new SchedError("invalid_time_range", `${describe("slot")} lasts longer than 24 hours`);
+  }
+  if (startTime.getTime() < bounds.earliestStart.getTime()) {
+    throw new SchedError("invalid_time_range", `${describe("start time")} is more than a day in the past (earliest ${bounds.earliestStart.toISOString()})`);
+  }
+  if (startTime.getTime() > bounds.latestStart.getTime()) {
+    throw new SchedError("invalid_time_range", `${describe("start time")} is beyond the booking horizon (latest ${bounds.latestStart.toISOString()})`);
   }
   return { clinicianId, startTime, endTime, capacity: slotCapacity(input.capacity, describe("capacity")) };
 }
@@ -70,9 +92,13 @@ function toNewSlot(input: SlotInput, describe: (what: string) => string): NewSlo
  */
 export class Slots {
   private readonly store: SlotStore;
+  private readonly horizonMs: number;
+  private readonly now: () => number;
 
-  constructor({ store }: { store: SlotStore }) {
+  constructor({ store, horizonDays = defaultSlotHorizonDays, now = Date.now }: { store: SlotStore; horizonDays?: number; now?: () => number }) {
     this.store = store;
+    this.horizonMs = horizonDays * dayMs;
+    this.now = now;
   }
 
   /** All or nothing, returned in the order given. */
@@ -82,8 +108,10 @@ export class Slots {
       throw new SchedError("invalid_argument", `give from 1 to ${maxSlotsPerCall} slots per call, got ${inputs.length}`);
     }
     const batch = inputs.length > 1;
+    const now = this.now();
+    const bounds = { earliestStart: new Date(now - maxPastMs), latestStart: new Date(now + this.horizonMs) };
     const slots = inputs.map((input, index) =>
-      toNewSlot(input, (what) => (batch ? `${what} of slot ${index + 1}` : what)),
+      toNewSlot(input, bounds, (what) => (batch ? `${what} of slot ${index + 1}` : what)),
     );
     return this.store.createSlots(slots);
   }

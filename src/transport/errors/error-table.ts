@@ -35,6 +35,8 @@ export const errorStatuses: Record<ErrorCode, ErrorStatus> = {
   slot_already_booked: conflict,
   slot_being_booked: { code: Code.Aborted, http: 409 },
   slot_not_open: conflict,
+  slot_in_past: conflict,
+  too_many_holds: conflict,
   slot_overlaps: exists,
   capacity_below_occupancy: conflict,
   patient_email_taken: exists,

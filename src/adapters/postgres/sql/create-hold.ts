@@ -1,6 +1,6 @@
 import { SchedError } from "../../../core/errors.js";
 import type { Actor } from "../../../core/access/caller.js";
-import type { Appointment } from "../../../core/model/appointment.js";
+import type { Appointment, NewHold } from "../../../core/model/appointment.js";
 import type { SlotStatus } from "../../../core/model/slot.js";
 import type { Queryable } from "../pool.js";
 import { appointmentColumns, toAppointment, type AppointmentRow } from "../rows/appointment-row.js";
@@ -14,17 +14,23 @@ import { appointmentColumns, toAppointment, type AppointmentRow } from "../rows/
  *    makes PostgreSQL finish it before anything else. Their actor is the
  *    system, as for every expiry: the clock ended those holds, not this
  *    caller, who may be somebody else entirely.
- * 2. `checks` decides the answer: the slot exists and is open, the patient
- *    exists and does not hold the slot already, and confirmed appointments
- *    plus unexpired holds leave room. Refusals are answers, not errors: an
- *    error costs a rollback and a line in the server log on every refused
- *    booking, which is the common case when a popular slot fills.
+ * 2. `checks` decides the answer: the slot exists, is open and has not
+ *    started, the patient exists, does not hold the slot already and holds
+ *    fewer than $6 other slots (0: no cap), and confirmed appointments plus
+ *    unexpired holds leave room. Refusals are answers, not errors: an error
+ *    costs a rollback and a line in the server log on every refused booking,
+ *    which is the common case when a popular slot fills. It also hands the
+ *    cap to the schema's patient-hold trigger for this transaction
+ *    (`cap_set`, which `created` reads so that it is set before the insert).
  * 3. `created` inserts the hold only when every check passed, and
  *    `created_event` records the caller ($4, $5) as its actor. The schema's
  *    capacity trigger then takes the slot's row lock and recounts with a
  *    fresh snapshot: when a concurrent booking of the same slot committed
  *    after this statement's snapshot, the trigger refuses with an error,
- *    which the store translates into the same slot_already_booked.
+ *    which the store translates into the same slot_already_booked. The
+ *    patient-hold trigger likewise takes the patient's row lock and recounts
+ *    the patient's holds, so that concurrent bookings of different slots by
+ *    one patient, on any number of servers, cannot pass the cap together.
  *
  * Exported for the benchmark, whose pgbench baseline runs this very text.
  */
@@ -41,6 +47,10 @@ WITH lapsed AS (
 ), checks AS (
   SELECT s.status AS slot_status,
          s.capacity,
+         s.start_time <= now() AS slot_in_past,
+         (SELECT set_config('sched.max_active_holds_per_patient', $6::int::text, true)) AS cap_set,
+         (SELECT count(*) FROM appointments h
+           WHERE h.patient_id = $2 AND h.status = 'pending' AND h.expires_at > now())::int AS patient_holds,
          (SELECT count(*) FROM lapsed) AS lapsed_count,
          EXISTS (SELECT 1 FROM patients p WHERE p.id = $2) AS patient_exists,
          (SELECT count(*) FROM appointments o
@@ -55,7 +65,8 @@ WITH lapsed AS (
   INSERT INTO appointments (slot_id, patient_id, expires_at)
   SELECT $1, $2, now() + $3::int * interval '1 millisecond'
     FROM checks
-   WHERE slot_status = 'open' AND patient_exists AND NOT already_held AND occupants < capacity
+   WHERE slot_status = 'open' AND NOT slot_in_past AND patient_exists AND NOT already_held
+     AND ($6::int = 0 OR patient_holds < $6::int) AND cap_set IS NOT NULL AND occupants < capacity
   RETURNING ${appointmentColumns}
 ), created_event AS (
   INSERT INTO event_logs (appointment_id, event_type, payload, actor_subject, actor_role)
@@ -64,24 +75,27 @@ WITH lapsed AS (
          $4, $5
     FROM created
 )
-SELECT created.*, checks.slot_status, checks.patient_exists, checks.already_held
+SELECT created.*, checks.slot_status, checks.slot_in_past, checks.patient_exists, checks.already_held,
+       $6::int > 0 AND checks.patient_holds >= $6::int AS too_many_holds
   FROM checks LEFT JOIN created ON true`;
 
 type HoldRow = Partial<AppointmentRow> & {
   slot_status: SlotStatus | null;
+  slot_in_past: boolean | null;
   patient_exists: boolean;
   already_held: boolean;
+  too_many_holds: boolean;
 };
 
 export async function createHold(
   db: Queryable,
   actor: Actor,
-  hold: { slotId: string; patientId: string; ttlMs: number },
+  hold: NewHold,
 ): Promise<Appointment> {
   const { rows } = await db.query<HoldRow>({
     name: "create_hold",
     text: createHoldStatement,
-    values: [hold.slotId, hold.patientId, Math.round(hold.ttlMs), actor.subject, actor.role],
+    values: [hold.slotId, hold.patientId, Math.round(hold.ttlMs), actor.subject, actor.role, hold.maxActiveHoldsPerPatient],
   });
   const row = rows[0]!;
   if (row.id !== undefined && row.id !== null) return toAppointment(row as AppointmentRow);
@@ -91,7 +105,11 @@ export async function createHold(
 function refusal(row: HoldRow): SchedError {
   if (row.slot_status === null) return new SchedError("slot_not_found", "slot not found");
   if (!row.patient_exists) return new SchedError("patient_not_found", "patient not found");
+  if (row.slot_in_past) return new SchedError("slot_in_past", "the slot has already started and can no longer be booked");
   if (row.slot_status !== "open") return new SchedError("slot_not_open", `the slot is ${row.slot_status}, not open for booking`);
   if (row.already_held) return new SchedError("appointment_already_held", "the patient already holds this slot");
+  if (row.too_many_holds) {
+    return new SchedError("too_many_holds", "the patient already holds as many slots as allowed at once: confirm or cancel one first");
+  }
   return new SchedError("slot_already_booked", "the slot has no capacity left");
 }
