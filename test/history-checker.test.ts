@@ -75,6 +75,11 @@ describe("checkHistory on a history that keeps every promise", () => {
     expect(checkHistory(history, database).violations).toEqual([]);
   });
 
+  it("accepts a confirm acknowledged twice, the second time with the appointment unchanged", () => {
+    const history = [book("a", "slot-1", "p1", 0, 10), confirm("a", 100, 110), confirm("a", 500, 510)];
+    expect(checkHistory(history, record([appointment("a", "slot-1", "p1", 2, [["APPOINTMENT_CONFIRMED", 102]])])).violations).toEqual([]);
+  });
+
   it("accepts a booking of unknown fate that is in the database, and one that is not", () => {
     const history = [book(undefined, "slot-1", "p1", 0, 10_000, noAnswer), book(undefined, "slot-2", "p2", 0, 10_000, noAnswer)];
     expect(checkHistory(history, record([appointment("x", "slot-1", "p1", 12_000)])).violations).toEqual([]);

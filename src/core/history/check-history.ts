@@ -96,8 +96,18 @@ export function checkHistory(history: HistoryOperation[], record: DatabaseRecord
   const commitLag = options.commitLagMs ?? defaultCommitLagMs;
   const violations: HistoryViolation[] = [];
   const appointments = new Map(record.appointments.map((appointment) => [appointment.id, appointment]));
-  const acknowledged = (kind: Kind): Map<string, HistoryOperation> =>
-    new Map(history.filter((op) => op.kind === kind && op.answer.outcome === "ok" && op.appointmentId).map((op) => [op.appointmentId!, op]));
+  // An operation acknowledged more than once (a replayed booking, a second
+  // confirm answered with the appointment unchanged) is one span: from the
+  // first request sent to the first answer, which came after the change.
+  const acknowledged = (kind: Kind): Map<string, HistoryOperation> => {
+    const spans = new Map<string, HistoryOperation>();
+    for (const op of history) {
+      if (op.kind !== kind || op.answer.outcome !== "ok" || op.appointmentId === undefined) continue;
+      const seen = spans.get(op.appointmentId);
+      spans.set(op.appointmentId, seen ? { ...seen, startedAt: Math.min(seen.startedAt, op.startedAt), endedAt: Math.min(seen.endedAt, op.endedAt) } : op);
+    }
+    return spans;
+  };
   const acks = { book: acknowledged("book"), confirm: acknowledged("confirm"), cancel: acknowledged("cancel") };
 
   // acknowledged-recorded

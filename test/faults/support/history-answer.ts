@@ -17,7 +17,7 @@ export function historyAnswer(result: CallResult | undefined, acknowledged: bool
   return { outcome: "refused", code };
 }
 
-/** The id of an acknowledged booking (201 with an id), if the call was one. */
+/** The id of an acknowledged booking (a 2xx with an id: 201, or a replay of it), if the call was one. */
 export function bookedId(result: CallResult | undefined): string | undefined {
-  return result?.answered && result.status === 201 && typeof result.body.id === "string" ? result.body.id : undefined;
+  return result?.answered && result.status >= 200 && result.status < 300 && typeof result.body.id === "string" ? result.body.id : undefined;
 }
