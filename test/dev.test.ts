@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InProcessSlotLock } from "../src/adapters/memory/in-process-slot-lock.js";
-import { devSlotLock } from "../src/cli/dev/dev-slot-lock.js";
+import { devSlotLock } from "../src/app/dev/dev-slot-lock.js";
 import { loadConfig, type LoadConfigOptions } from "../src/config/config.js";
 
 const bin = fileURLToPath(new URL("../bin/sched.js", import.meta.url));

@@ -2,7 +2,7 @@ import http from "node:http";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../src/adapters/postgres/migrate.js";
-import { auditInvariants } from "../src/adapters/postgres/sql/audit-invariants.js";
+import { auditInvariants } from "../src/adapters/postgres/tooling/audit-invariants.js";
 import { cleanAudit } from "./support/booking-fixture.js";
 import { Http2Lane, http1Post, type JsonPost, type Outcome } from "./support/burst-clients.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";

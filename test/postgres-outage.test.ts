@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../gen/health/v1/health_pb.js";
 import { AppointmentService } from "../gen/sched/v1/appointment_service_pb.js";
 import { migrate } from "../src/adapters/postgres/migrate.js";
-import { auditInvariants } from "../src/adapters/postgres/sql/audit-invariants.js";
+import { auditInvariants } from "../src/adapters/postgres/tooling/audit-invariants.js";
 import { grpcClient, grpcUnary } from "./support/grpc-client.js";
 import { http1Request, type Answer } from "./support/http-clients.js";
 import { createPrivatePostgres, type PrivatePostgres } from "./support/private-postgres.js";

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../gen/health/v1/health_pb.js";
 import { DirectoryService } from "../gen/sched/v1/directory_service_pb.js";
 import { migrate } from "../src/adapters/postgres/migrate.js";
-import { createCliLogger } from "../src/cli/cli-logger.js";
+import { createCliLogger } from "../src/app/cli-logger.js";
 import { devBanner } from "../src/cli/dev/dev-banner.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 import { restCall } from "./support/e2e-rest.js";

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../src/adapters/postgres/migrate.js";
 import { createPool } from "../src/adapters/postgres/pool.js";
 import { seedPlan } from "../src/cli/seed/seed-plan.js";
-import { timeOrderedUuids } from "../src/cli/seed/time-ordered-uuids.js";
+import { timeOrderedUuids } from "../src/app/seed/time-ordered-uuids.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 import { runCli } from "./support/run-cli.js";
 

@@ -7,7 +7,7 @@ import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../src/adapters/postgres/migrate.js";
 import { createPool } from "../src/adapters/postgres/pool.js";
-import { auditInvariants } from "../src/adapters/postgres/sql/audit-invariants.js";
+import { auditInvariants } from "../src/adapters/postgres/tooling/audit-invariants.js";
 import { LatencySamples } from "../src/cli/simulate/latency-samples.js";
 import type { SimulationReport } from "../src/cli/simulate/simulation-report.js";
 import { chooseOperation, normalisedMix } from "../src/cli/simulate/traffic-mix.js";

@@ -12,7 +12,7 @@ import type { SlotLock } from "../core/ports/slot-lock.js";
 import { Appointments } from "../core/services/appointments.js";
 import { Directory } from "../core/services/directory.js";
 import { Slots } from "../core/services/slots.js";
-import type { CoreServices } from "../transport/services/core-services.js";
+import type { CoreServices } from "../core/services/core-services.js";
 
 /** The core wired to its adapters: what `serve` and `expiry-worker` run on. */
 export interface CoreRuntime {

@@ -2,7 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { errorReason } from "../client/index.js";
 import { databaseMistake, DatabaseNotReady } from "../app/database-readiness.js";
 import { ConfigError } from "../config/config-error.js";
-import { CommandFailure } from "./command-failure.js";
+import { CommandFailure } from "../app/command-failure.js";
 import { networkErrorWords, tlsErrorWords } from "./network-error-words.js";
 import { ServerCallError } from "./server-call-error.js";
 import { UsageError, usageLine } from "./usage-error.js";

@@ -1,6 +1,8 @@
 import { ConnectError } from "@connectrpc/connect";
 import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
-import { errorDomain } from "../transport/errors/to-connect-error.js";
+
+/** The google.rpc.ErrorInfo domain of every error sched raises; the server writes it, clients read it. */
+export const errorDomain = "sched.v1";
 
 /**
  * SPEC's error code of a failed call (`slot_already_booked`,

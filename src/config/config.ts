@@ -10,11 +10,12 @@ import {
   securityMeanings,
   type ClientConfig,
   type SecurityConfig,
-  type SecurityVariable,
 } from "./security-config.js";
 import { redisConfig, type RedisConfig } from "./redis-config.js";
+import type { AppEnv, ConfigVariable, Lookup } from "./config-variable.js";
 
-export type AppEnv = "dev" | "prod";
+export type { AppEnv, ConfigVariable, Lookup };
+
 
 export interface Config {
   postgresDsn: string | undefined;
@@ -46,26 +47,6 @@ export interface TlsConfig {
   keyFile: string;
 }
 
-export type ConfigVariable =
-  | "POSTGRES_DSN"
-  | "POSTGRES_CONNECT_TIMEOUT"
-  | "POSTGRES_QUERY_TIMEOUT"
-  | "REDIS_URL"
-  | "REDIS_CLUSTER_NODES"
-  | "REDIS_ADDR"
-  | "REDIS_USERNAME"
-  | "REDIS_PASSWORD"
-  | "APP_ENV"
-  | "HTTP_PORT"
-  | "APPOINTMENT_TTL"
-  | "MAX_ACTIVE_HOLDS_PER_PATIENT"
-  | "SLOT_HORIZON_DAYS"
-  | "LOCK_TTL"
-  | "SHUTDOWN_TIMEOUT"
-  | "WORKER_INTERVAL"
-  | "TLS_CERT_FILE"
-  | "TLS_KEY_FILE"
-  | SecurityVariable;
 
 export interface LoadConfigOptions {
   /** Defaults to process.env. */
@@ -178,7 +159,6 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 }
 
 type Source = Readonly<Record<string, string | undefined>>;
-export type Lookup = (variable: ConfigVariable) => string | undefined;
 
 function lookupIn(sources: Source[]): Lookup {
   return (variable) =>

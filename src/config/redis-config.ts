@@ -1,5 +1,5 @@
 import { ConfigError } from "./config-error.js";
-import type { Lookup } from "./config.js";
+import type { Lookup } from "./config-variable.js";
 
 export interface RedisConfig {
   /** Always a redis:// or rediss:// URL. With clusterNodes, it lends only its user, password and TLS. */

@@ -1,4 +1,4 @@
-import type { AppEnv, ConfigVariable, Lookup } from "./config.js";
+import type { AppEnv, ConfigVariable, Lookup, SecurityVariable } from "./config-variable.js";
 import { ConfigError } from "./config-error.js";
 import { parseDuration } from "./duration.js";
 
@@ -35,18 +35,6 @@ export interface ClientConfig {
   caFile: string | undefined;
 }
 
-export type SecurityVariable =
-  | "AUTH_JWT_SECRET"
-  | "AUTH_JWT_PUBLIC_KEY_FILE"
-  | "AUTH_JWKS_FILE"
-  | "AUTH_ISSUER"
-  | "AUTH_AUDIENCE"
-  | "AUTH_MAX_TOKEN_AGE"
-  | "METRICS_REQUIRE_AUTH"
-  | "RATE_LIMIT_POINTS"
-  | "RATE_LIMIT_DURATION"
-  | "SCHED_TOKEN"
-  | "SCHED_CA_FILE";
 
 export const securityDefaults = {
   AUTH_MAX_TOKEN_AGE: "24h",

@@ -4,7 +4,7 @@ import { migrate } from "../../src/adapters/postgres/migrate.js";
 import { createPool } from "../../src/adapters/postgres/pool.js";
 import { PostgresAppointmentStore } from "../../src/adapters/postgres/postgres-appointment-store.js";
 import { PostgresIdempotencyStore } from "../../src/adapters/postgres/postgres-idempotency-store.js";
-import { auditInvariants, type InvariantAudit } from "../../src/adapters/postgres/sql/audit-invariants.js";
+import { auditInvariants, type InvariantAudit } from "../../src/adapters/postgres/tooling/audit-invariants.js";
 import type { AppointmentStore } from "../../src/core/ports/appointment-store.js";
 import type { SlotLock } from "../../src/core/ports/slot-lock.js";
 import { Appointments } from "../../src/core/services/appointments.js";

@@ -1,12 +1,9 @@
 import type { Command } from "commander";
-import { PostgresAppointmentStore } from "../../adapters/postgres/postgres-appointment-store.js";
-import { createPool } from "../../adapters/postgres/pool.js";
+import { createExpiryWorker } from "../../app/expiry-worker.js";
 import { databaseReadiness, DatabaseNotReady } from "../../app/database-readiness.js";
 import { flagsFromOptions, loadConfig } from "../../config/config.js";
-import { HoldExpiry } from "../../core/services/hold-expiry.js";
-import { ExpiryLoop } from "../../worker/expiry-loop.js";
 import { addConfigOptions } from "../config-options.js";
-import { createCliLogger } from "../cli-logger.js";
+import { createCliLogger } from "../../app/cli-logger.js";
 
 export function registerExpiryWorker(program: Command): void {
   const command = program
@@ -22,19 +19,7 @@ export function registerExpiryWorker(program: Command): void {
   command.action(async (options: { once?: boolean; batchSize: number } & Record<string, unknown>) => {
     const config = loadConfig({ flags: flagsFromOptions(options), required: ["POSTGRES_DSN"] });
     const logger = createCliLogger(config.appEnv);
-    const pool = createPool(config.postgresDsn as string, {
-      max: 2,
-      connectionTimeoutMs: config.postgresConnectTimeoutMs,
-      queryTimeoutMs: config.postgresQueryTimeoutMs,
-      logger,
-      applicationName: "sched-expiry-worker",
-    });
-    const loop = new ExpiryLoop({
-      expiry: new HoldExpiry(new PostgresAppointmentStore(pool)),
-      intervalMs: config.workerIntervalMs,
-      batchSize: options.batchSize,
-      logger,
-    });
+    const { loop, pool, close } = createExpiryWorker({ config, logger, batchSize: options.batchSize });
     try {
       // A missing database or schema stops the worker at once; an outage is
       // for the loop to ride out, but a single run has nothing to wait for.
@@ -57,7 +42,7 @@ export function registerExpiryWorker(program: Command): void {
       });
       logger.info({}, "expiry worker stopped");
     } finally {
-      await pool.end();
+      await close();
     }
   });
 }

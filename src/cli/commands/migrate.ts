@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { migrate } from "../../adapters/postgres/migrate.js";
+import { migrate } from "../../app/migrate-database.js";
 import { flagsFromOptions, loadConfig } from "../../config/config.js";
 import { addConfigOptions } from "../config-options.js";
 

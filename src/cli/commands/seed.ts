@@ -1,9 +1,8 @@
 import type { Command } from "commander";
-import { createPool } from "../../adapters/postgres/pool.js";
-import { requireReadyDatabase } from "../../app/database-readiness.js";
 import { flagsFromOptions, loadConfig } from "../../config/config.js";
 import { addConfigOptions } from "../config-options.js";
-import { runSeed } from "../seed/run-seed.js";
+import { seedDatabase } from "../../app/seed/seed-database.js";
+import { progressBar } from "../terminal/progress-bar.js";
 import { seedPlan, type SeedFlags } from "../seed/seed-plan.js";
 import { seedReport } from "../seed/seed-report.js";
 
@@ -35,13 +34,8 @@ export function registerSeed(program: Command): void {
   command.action(async (options: SeedFlags & { json?: boolean } & Record<string, unknown>) => {
     const plan = seedPlan(options);
     const config = loadConfig({ flags: flagsFromOptions(options), required: ["POSTGRES_DSN"] });
-    const pool = createPool(config.postgresDsn as string, { max: connections, applicationName: "sched-seed" });
-    try {
-      await requireReadyDatabase(pool);
-      const summary = await runSeed(pool, plan, connections);
-      process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : seedReport(summary));
-    } finally {
-      await pool.end();
-    }
+    const bar = (rows: number) => progressBar(rows, "seeding [{bar}] {percentage}% | {value}/{total} rows | {duration}s");
+    const summary = await seedDatabase(config.postgresDsn as string, plan, connections, bar);
+    process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : seedReport(summary));
   });
 }

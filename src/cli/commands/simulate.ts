@@ -1,12 +1,8 @@
 import { Option, type Command } from "commander";
-import { createPool } from "../../adapters/postgres/pool.js";
-import { auditInvariants } from "../../adapters/postgres/sql/audit-invariants.js";
-import { loadHistoryRecord } from "../../adapters/postgres/sql/load-history-record.js";
-import { loadSimulationIds } from "../../adapters/postgres/sql/load-simulation-ids.js";
-import { requireReadyDatabase } from "../../app/database-readiness.js";
+import { CommandFailure } from "../../app/command-failure.js";
+import { openSimulationDatabase } from "../../app/simulate/simulation-database.js";
 import { flagsFromOptions, loadConfig } from "../../config/config.js";
 import { checkHistory } from "../../core/history/check-history.js";
-import { CommandFailure } from "../command-failure.js";
 import { addConfigOptions } from "../config-options.js";
 import { reportText } from "../simulate/report-text.js";
 import { requireServers } from "../simulate/require-servers.js";
@@ -47,27 +43,27 @@ export function registerSimulate(program: Command): void {
   command.action(async (options: { json?: boolean } & Record<string, unknown>) => {
     const settings = simulationSettings(command);
     const config = loadConfig({ flags: flagsFromOptions(options), required: ["POSTGRES_DSN"] });
-    const pool = createPool(config.postgresDsn as string, { max: 2, applicationName: "sched-simulate" });
+    const database = openSimulationDatabase(config.postgresDsn as string);
     const stop = new AbortController();
     const stopEarly = (): void => stop.abort();
     try {
-      await requireReadyDatabase(pool);
-      const ids = await loadSimulationIds(pool, { patients: settings.patientLimit, slots: settings.slotLimit });
+      await database.requireReady();
+      const ids = await database.loadIds({ patients: settings.patientLimit, slots: settings.slotLimit });
       if (ids.patientIds.length === 0 || ids.slotIds.length === 0) {
         throw new CommandFailure("the database has no patients or no open slots ahead: run sched seed first");
       }
       await requireServers(settings.urls, settings.ca);
       process.once("SIGINT", stopEarly);
       const run = await runSimulation(settings, ids, stop.signal);
-      const audit = await auditInvariants(pool);
+      const audit = await database.audit();
       // Assumes the simulation is the only client writing to these slots while it runs.
-      const record = await loadHistoryRecord(pool, { slotIds: ids.slotIds, since: run.startedAt });
+      const record = await database.loadHistoryRecord({ slotIds: ids.slotIds, since: run.startedAt });
       const report = simulationReport(settings, ids, run, audit, checkHistory(run.history, record));
       process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : reportText(report));
       if (!report.invariantsHold) throw new CommandFailure(report.verdict);
     } finally {
       process.off("SIGINT", stopEarly);
-      await pool.end();
+      await database.close();
     }
   });
 }

@@ -1,10 +1,10 @@
 import { Option, type Command } from "commander";
-import { signToken } from "../../adapters/jwt/sign-token.js";
+import { signToken } from "../../app/sign-token.js";
 import { flagsFromOptions, loadConfig } from "../../config/config.js";
 import { ConfigError } from "../../config/config-error.js";
 import { callerFromClaims } from "../../core/access/caller-from-claims.js";
 import { roles } from "../../core/access/caller.js";
-import { CommandFailure } from "../command-failure.js";
+import { CommandFailure } from "../../app/command-failure.js";
 import { addConfigOptions } from "../config-options.js";
 import { positiveDurationMs } from "../option-parsers.js";
 

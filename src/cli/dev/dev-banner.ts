@@ -1,4 +1,4 @@
-import type { DemoBooking } from "./demo-data.js";
+import type { DemoBooking } from "../../app/dev/demo-data.js";
 
 export interface DevBannerFacts {
   /** host:port as a person types it, e.g. localhost:8080. */

@@ -1,13 +1,12 @@
-import { PostgresAppointmentStore } from "../../adapters/postgres/postgres-appointment-store.js";
+import { createCliLogger } from "../../app/cli-logger.js";
+import { ensureDemoData } from "../../app/dev/demo-data.js";
+import { openDevDatabase } from "../../app/dev/dev-database.js";
+import { devSlotLock } from "../../app/dev/dev-slot-lock.js";
+import { createExpiryWorker } from "../../app/expiry-worker.js";
+import { startApi } from "../../app/start-api.js";
 import type { Config, LoadConfigOptions } from "../../config/config.js";
-import { HoldExpiry } from "../../core/services/hold-expiry.js";
-import { ExpiryLoop } from "../../worker/expiry-loop.js";
-import { createCliLogger } from "../cli-logger.js";
-import { nextStopSignal, startApi } from "../commands/serve.js";
+import { nextStopSignal } from "../stop-signal.js";
 import { devBanner } from "./dev-banner.js";
-import { openDevDatabase } from "./dev-database.js";
-import { devSlotLock } from "./dev-slot-lock.js";
-import { ensureDemoData } from "./demo-data.js";
 
 export interface DevOptions {
   config: Config;
@@ -32,13 +31,9 @@ export async function runDev({ config, configSource, dataDir, reset, host }: Dev
     const api = await startApi({ config: { ...config, postgresDsn: database.dsn }, logger, host, lock, poolSize: database.poolSize });
     stops.push(() => api.runtime.close(), () => api.server.close(config.shutdownTimeoutMs));
     const demo = await ensureDemoData(api.runtime.pool, api.runtime.core);
-    const worker = new ExpiryLoop({
-      expiry: new HoldExpiry(new PostgresAppointmentStore(api.runtime.pool)),
-      intervalMs: config.workerIntervalMs,
-      logger,
-    });
-    worker.start();
-    stops.push(() => worker.stop());
+    const worker = createExpiryWorker({ config, logger, pool: api.runtime.pool });
+    worker.loop.start();
+    stops.push(() => worker.close());
     const address = `${displayHost(host)}:${api.server.port}`;
     logger.info({ url: api.url, port: api.server.port, data: database.location, demo_seeded: demo.seeded }, "sched dev serving");
     process.stdout.write(

@@ -1,5 +1,5 @@
 import { parseDuration } from "../../config/duration.js";
-import { CommandFailure } from "../command-failure.js";
+import { CommandFailure } from "../../app/command-failure.js";
 
 // A malformed flag is a usage error: exit code 2, as for a malformed variable.
 function invalid(name: string, text: string, expected: string): CommandFailure {

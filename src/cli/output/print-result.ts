@@ -1,6 +1,6 @@
 import type { DescMethod, JsonValue, Message } from "@bufbuild/protobuf";
 import { formatRecord, formatTable, valueAt, type Column } from "./format-text.js";
-import { restJson } from "./rest-json.js";
+import { restJson } from "../../app/rest-json.js";
 
 /** How a response reads at a terminal: one record, or a table of the list in one field. */
 export type TextView = { kind: "record" } | { kind: "table"; list: string; noun: string; columns: readonly Column[] };

@@ -1,20 +1,6 @@
-import { CommandFailure } from "../command-failure.js";
+import { CommandFailure } from "../../app/command-failure.js";
 import { positiveInteger } from "../flags/flag-values.js";
-
-/** What `sched seed` creates, validated. */
-export interface SeedPlan {
-  clinicians: number;
-  patients: number;
-  weeks: number;
-  slotMinutes: number;
-  /** Minutes after midnight UTC. */
-  dayStart: number;
-  dayEnd: number;
-  /** Midnight UTC of the first day of the schedule. */
-  startDate: Date;
-  capacity: number;
-  batchSize: number;
-}
+import type { SeedPlan } from "../../app/seed/seed-plan.js";
 
 export interface SeedFlags {
   clinicians: string;

@@ -1,5 +1,5 @@
 import { textTable } from "../terminal/text-table.js";
-import type { SeedSummary } from "./run-seed.js";
+import type { SeedSummary } from "../../app/seed/run-seed.js";
 
 export function seedReport(summary: SeedSummary): string {
   const { rows } = summary;

@@ -1,4 +1,4 @@
-import type { InvariantAudit } from "../../adapters/postgres/sql/audit-invariants.js";
+import type { InvariantAudit } from "../../app/simulate/simulation-database.js";
 import type { HistoryVerdict } from "../../core/history/check-history.js";
 
 const findings: Record<keyof InvariantAudit, string> = {

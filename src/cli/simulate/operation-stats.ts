@@ -1,5 +1,5 @@
 import { LatencySamples, type LatencySummary } from "./latency-samples.js";
-import type { Outcome } from "./outcome.js";
+import type { Outcome } from "../../app/simulate/outcome.js";
 
 export type Operation = "booking" | "confirm" | "read";
 

@@ -1,6 +1,6 @@
 import http from "node:http";
 import https from "node:https";
-import { CommandFailure } from "../command-failure.js";
+import { CommandFailure } from "../../app/command-failure.js";
 import { networkErrorWords } from "../network-error-words.js";
 
 /**

@@ -1,6 +1,6 @@
 import http from "node:http";
 import https from "node:https";
-import { failure, refusal, success, type Outcome } from "./outcome.js";
+import { failure, refusal, success, type Outcome } from "../../app/simulate/outcome.js";
 import { callTimeoutMs, type TrafficAccess, type TrafficClient } from "./traffic-client.js";
 
 interface Answer {

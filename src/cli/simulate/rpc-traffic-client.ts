@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createSchedClient } from "../../client/create-sched-client.js";
 import { errorReason } from "../../client/error-reason.js";
-import { failure, refusal, success, type Outcome } from "./outcome.js";
+import { failure, refusal, success, type Outcome } from "../../app/simulate/outcome.js";
 import { callTimeoutMs, type TrafficAccess, type TrafficClient } from "./traffic-client.js";
 
 /** The generated client over the Connect or gRPC protocol, every worker multiplexed on one HTTP/2 connection. */

@@ -1,4 +1,4 @@
-import type { SimulationIds } from "../../adapters/postgres/sql/load-simulation-ids.js";
+import type { SimulationIds } from "../../app/simulate/simulation-database.js";
 import { HistoryRecorder, type HistoryOperation } from "../../core/history/history-operation.js";
 import { OperationStats, type Operation } from "./operation-stats.js";
 import { restTrafficClient } from "./rest-traffic-client.js";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { CommandFailure } from "../command-failure.js";
+import { CommandFailure } from "../../app/command-failure.js";
 import { positiveDuration, positiveInteger, ratio } from "../flags/flag-values.js";
 import { trafficProtocols, type TrafficProtocol } from "./traffic-client.js";
 import { normalisedMix, type TrafficMix } from "./traffic-mix.js";

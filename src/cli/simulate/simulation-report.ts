@@ -1,6 +1,6 @@
-import type { InvariantAudit } from "../../adapters/postgres/sql/audit-invariants.js";
+import type { InvariantAudit } from "../../app/simulate/simulation-database.js";
 import type { HistoryVerdict, HistoryViolation } from "../../core/history/check-history.js";
-import type { SimulationIds } from "../../adapters/postgres/sql/load-simulation-ids.js";
+import type { SimulationIds } from "../../app/simulate/simulation-database.js";
 import { invariantVerdict } from "./invariant-verdict.js";
 import { OperationStats, operations, type Operation, type OperationReport } from "./operation-stats.js";
 import type { TrafficMix } from "./traffic-mix.js";

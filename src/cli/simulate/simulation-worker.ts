@@ -1,6 +1,6 @@
 import type { Operation, OperationStats } from "./operation-stats.js";
 import type { HistoryRecorder } from "../../core/history/history-operation.js";
-import { historyAnswer, type Outcome } from "./outcome.js";
+import { historyAnswer, type Outcome } from "../../app/simulate/outcome.js";
 import type { TrafficClient } from "./traffic-client.js";
 import { chooseOperation, type TrafficMix } from "./traffic-mix.js";
 

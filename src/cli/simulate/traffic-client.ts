@@ -1,4 +1,4 @@
-import type { Outcome } from "./outcome.js";
+import type { Outcome } from "../../app/simulate/outcome.js";
 
 /** The calls the simulation makes, over whichever protocol was chosen. */
 export interface TrafficClient {

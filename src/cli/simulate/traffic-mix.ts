@@ -1,4 +1,4 @@
-import { CommandFailure } from "../command-failure.js";
+import { CommandFailure } from "../../app/command-failure.js";
 import type { Operation } from "./operation-stats.js";
 
 /** The share of each operation; the shares add up to 1. */

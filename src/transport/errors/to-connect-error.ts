@@ -3,10 +3,10 @@ import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { SchedError, type ErrorCode } from "../../core/errors.js";
 import { ErrorInfoSchema, RetryInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
+import { errorDomain } from "../../client/error-reason.js";
 import { errorStatuses } from "./error-table.js";
 import { plainGrpcMessage } from "./plain-grpc-message.js";
 
-export const errorDomain = "sched.v1";
 
 function withReason(message: string, code: Code, reason: ErrorCode, cause?: unknown): ConnectError {
   const info = create(ErrorInfoSchema, { reason, domain: errorDomain });

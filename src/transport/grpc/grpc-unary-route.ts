@@ -16,9 +16,9 @@ import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import { currentRequest } from "../observability/request-context.js";
 import { clientAddressValues } from "../security/client-address.js";
 import type { ServiceBinding } from "../services/bindings.js";
-import type { HttpRoute } from "../server/http-route.js";
-import { isHttp2, requestHeaders, requestUrl } from "../server/node-request.js";
-import { readRequestBytes } from "../server/read-request-bytes.js";
+import type { HttpRoute } from "../http/http-route.js";
+import { isHttp2, requestHeaders, requestUrl } from "../http/node-request.js";
+import { readRequestBytes } from "../http/read-request-bytes.js";
 import { unaryEnvelope } from "./unary-envelope.js";
 
 type UnaryImplementation = (request: unknown, context: unknown) => Promise<unknown>;

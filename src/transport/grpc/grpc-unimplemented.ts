@@ -1,6 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import { plainGrpcMessage } from "../errors/plain-grpc-message.js";
-import { requestPath, type NodeRequest, type NodeResponse } from "../server/http-route.js";
+import { requestPath, type NodeRequest, type NodeResponse } from "../http/http-route.js";
 
 const grpcContentType = /^application\/grpc(-web(-text)?)?(\+[\w-]+)?\s*(;|$)/i;
 

@@ -1,5 +1,5 @@
 import { protocolErrorResponse } from "../rest/error-response.js";
-import { requestPath, sendJson, type HttpRoute } from "../server/http-route.js";
+import { requestPath, sendJson, type HttpRoute } from "../http/http-route.js";
 import type { DependencyProbes } from "./dependency-probes.js";
 import { checkReadiness, readinessHttpStatus } from "./readiness.js";
 

@@ -1,9 +1,9 @@
 import type { Registry } from "prom-client";
 import { errorResponse } from "../rest/error-response.js";
-import { requestHeaders } from "../server/node-request.js";
+import { requestHeaders } from "../http/node-request.js";
 import { writeJson } from "../rest/write-json.js";
 import type { AuthorizeHeaders } from "../security/metrics-access.js";
-import { requestPath, type HttpRoute } from "../server/http-route.js";
+import { requestPath, type HttpRoute } from "../http/http-route.js";
 
 /** GET /metrics in Prometheus' text format; behind `authorize` when one is given. */
 export function metricsRoute(registry: Registry, authorize?: AuthorizeHeaders): HttpRoute {

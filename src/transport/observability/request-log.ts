@@ -3,7 +3,7 @@ import { Code } from "@connectrpc/connect";
 import { codeFromHttpStatus } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "../../core/ports/logger.js";
 import { reasonOf } from "../errors/to-connect-error.js";
-import { requestPath, type NodeRequest, type NodeResponse } from "../server/http-route.js";
+import { requestPath, type NodeRequest, type NodeResponse } from "../http/http-route.js";
 import type { RequestRecord, RpcStatus } from "./request-context.js";
 import { rpcStatusName } from "./rpc-status.js";
 import type { ServerMetrics } from "./server-metrics.js";

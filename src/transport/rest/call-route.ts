@@ -1,7 +1,7 @@
 import { create, type JsonValue } from "@bufbuild/protobuf";
 import { Code, ConnectError, createHandlerContext } from "@connectrpc/connect";
 import { clientAddressValues } from "../security/client-address.js";
-import { requestHeaders, requestUrl, type NodeRequest } from "../server/node-request.js";
+import { requestHeaders, requestUrl, type NodeRequest } from "../http/node-request.js";
 import { readBody } from "./read-body.js";
 import { renderResponse } from "./render-json.js";
 import { buildRequestMessage } from "./request-message.js";

@@ -1,7 +1,7 @@
 import { SchedError } from "../../core/errors.js";
-import { readRequestBytes, type BodyFailures } from "../server/read-request-bytes.js";
+import { readRequestBytes, type BodyFailures } from "../http/read-request-bytes.js";
 import { ProtocolError } from "./error-response.js";
-import type { NodeRequest } from "../server/node-request.js";
+import type { NodeRequest } from "../http/node-request.js";
 
 function tooLarge(maxBytes: number): ProtocolError {
   return new ProtocolError("request_too_large", `the request body is larger than ${maxBytes} bytes`);

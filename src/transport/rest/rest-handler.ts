@@ -3,8 +3,8 @@ import type { ServiceBinding } from "../services/bindings.js";
 import { callRoute } from "./call-route.js";
 import { errorResponse, protocolErrorResponse, type RestErrorResponse } from "./error-response.js";
 import { matchRoute } from "./match-route.js";
-import { requestTarget, type NodeRequest } from "../server/node-request.js";
-import { abandonRequestBody } from "../server/read-request-bytes.js";
+import { requestTarget, type NodeRequest } from "../http/node-request.js";
+import { abandonRequestBody } from "../http/read-request-bytes.js";
 import { buildRestRoutes } from "./routes.js";
 import { writeJson, type NodeResponse } from "./write-json.js";
 

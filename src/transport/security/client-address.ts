@@ -1,5 +1,5 @@
 import { createContextKey, createContextValues, type ContextValues, type HandlerContext } from "@connectrpc/connect";
-import type { NodeRequest } from "../server/http-route.js";
+import type { NodeRequest } from "../http/http-route.js";
 
 /**
  * The peer's address, which rate-limits requests that carry no valid token.

@@ -2,8 +2,8 @@ import type { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "../../core/ports/logger.js";
 import { runWithRequest, type Protocol, type RequestRecord } from "../observability/request-context.js";
 import type { RequestLog } from "../observability/request-log.js";
-import { sendJson, type HttpRoute, type NodeRequest, type NodeResponse } from "./http-route.js";
-import { requestIdOf } from "./request-id.js";
+import { sendJson, type HttpRoute, type NodeRequest, type NodeResponse } from "../http/http-route.js";
+import { requestIdOf } from "../http/request-id.js";
 
 export interface RequestHandlerOptions {
   /** Tried in order (health, metrics, REST); the first that answers ends the request. */

@@ -3,7 +3,7 @@ import http2 from "node:http2";
 import net, { type AddressInfo, type Socket } from "node:net";
 import tlsServers, { type TLSSocket } from "node:tls";
 import { ConnectionTracker } from "./connection-tracker.js";
-import type { NodeRequest, NodeResponse } from "./http-route.js";
+import type { NodeRequest, NodeResponse } from "../http/http-route.js";
 import { sniffProtocol } from "./sniff-protocol.js";
 
 export interface ServerTimeouts {

@@ -1,7 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { AppointmentService } from "../../../gen/sched/v1/appointment_service_pb.js";
 import { callerOf } from "../security/caller-context.js";
-import type { CoreServices } from "./core-services.js";
+import type { CoreServices } from "../../core/services/core-services.js";
 import { appointmentDetailsMessage, appointmentEventMessage, appointmentMessage } from "./messages.js";
 
 export const idempotencyKeyHeader = "idempotency-key";

@@ -7,7 +7,7 @@ import { toConnectError } from "../errors/to-connect-error.js";
 import { callerKey } from "../security/caller-context.js";
 import { openAccess, type Authenticate } from "../security/authenticate.js";
 import { appointmentService } from "./appointment-service.js";
-import type { CoreServices } from "./core-services.js";
+import type { CoreServices } from "../../core/services/core-services.js";
 import { directoryService } from "./directory-service.js";
 import { slotService } from "./slot-service.js";
 

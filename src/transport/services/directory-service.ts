@@ -1,7 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { DirectoryService } from "../../../gen/sched/v1/directory_service_pb.js";
 import { callerOf } from "../security/caller-context.js";
-import type { CoreServices } from "./core-services.js";
+import type { CoreServices } from "../../core/services/core-services.js";
 import { clinicianMessage, patientMessage } from "./messages.js";
 
 export function directoryService({ directory }: CoreServices): ServiceImpl<typeof DirectoryService> {

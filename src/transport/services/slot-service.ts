@@ -2,7 +2,7 @@ import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { SlotService } from "../../../gen/sched/v1/slot_service_pb.js";
 import { callerOf } from "../security/caller-context.js";
-import type { CoreServices } from "./core-services.js";
+import type { CoreServices } from "../../core/services/core-services.js";
 import { slotMessage } from "./messages.js";
 
 function date(timestamp: Timestamp | undefined): Date | undefined {

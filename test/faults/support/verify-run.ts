@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { auditInvariants, type InvariantAudit } from "../../../src/adapters/postgres/sql/audit-invariants.js";
+import { auditInvariants, type InvariantAudit } from "../../../src/adapters/postgres/tooling/audit-invariants.js";
 import type { Ledger } from "./ledger.js";
 
 /** What the database says about a run, against what clients were told. */

@@ -1,9 +1,9 @@
 import type pg from "pg";
 import { anonymousCaller } from "../../core/access/caller.js";
-import type { CoreServices } from "../../transport/services/core-services.js";
+import type { CoreServices } from "../../core/services/core-services.js";
 import { runSeed } from "../seed/run-seed.js";
 import type { SeedPlan } from "../seed/seed-plan.js";
-import { firstPatientId } from "../../adapters/postgres/sql/first-patient.js";
+import { firstPatientId } from "../../adapters/postgres/tooling/first-patient.js";
 
 /** Ids for the banner's ready-to-paste examples. */
 export interface DemoBooking {

@@ -1,7 +1,7 @@
 import type { Queryable } from "../../adapters/postgres/pool.js";
-import { seedClinicians } from "../../adapters/postgres/sql/seed-clinicians.js";
-import { seedPatients } from "../../adapters/postgres/sql/seed-patients.js";
-import { seedSlots } from "../../adapters/postgres/sql/seed-slots.js";
+import { seedClinicians } from "../../adapters/postgres/tooling/seed-clinicians.js";
+import { seedPatients } from "../../adapters/postgres/tooling/seed-patients.js";
+import { seedSlots } from "../../adapters/postgres/tooling/seed-slots.js";
 import type { SeedPlan } from "./seed-plan.js";
 import type { WorkingSchedule } from "./working-schedule.js";
 

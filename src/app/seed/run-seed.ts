@@ -1,11 +1,21 @@
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
-import { progressBar, type Progress } from "../terminal/progress-bar.js";
 import { clinicianBatches, patientBatches, slotBatches, type Batch, type SeededTable } from "./seed-batches.js";
 import { runConcurrently } from "./run-concurrently.js";
 import type { SeedPlan } from "./seed-plan.js";
 import { timeOrderedUuids } from "./time-ordered-uuids.js";
 import { workingSchedule, type WorkingSchedule } from "./working-schedule.js";
+
+/** Where a seed reports the rows it has written; the CLI draws a bar with it. */
+export interface SeedProgress {
+  advance(rows: number): void;
+  stop(): void;
+}
+
+/** Starts reporting a seed of `totalRows` rows. */
+export type StartProgress = (totalRows: number) => SeedProgress;
+
+const unwatched: StartProgress = () => ({ advance() {}, stop() {} });
 
 export interface SeedSummary {
   rows: Record<SeededTable, number> & { total: number };
@@ -21,11 +31,11 @@ export interface SeedSummary {
  * in one stream of batches over `concurrency` connections, so that no
  * connection waits for the other table's last batch.
  */
-export async function runSeed(pool: pg.Pool, plan: SeedPlan, concurrency: number): Promise<SeedSummary> {
+export async function runSeed(pool: pg.Pool, plan: SeedPlan, concurrency: number, startProgress: StartProgress = unwatched): Promise<SeedSummary> {
   const schedule = workingSchedule(plan);
   const clinicianIds = timeOrderedUuids(plan.clinicians);
   const expected = plan.clinicians + plan.patients + plan.clinicians * schedule.startTimes.length;
-  const progress = progressBar(expected, "seeding [{bar}] {percentage}% | {value}/{total} rows | {duration}s");
+  const progress = startProgress(expected);
   const rows = { clinicians: 0, patients: 0, slots: 0 };
   const insert = insertInto(pool, rows, progress);
   const started = performance.now();
@@ -46,7 +56,7 @@ export async function runSeed(pool: pg.Pool, plan: SeedPlan, concurrency: number
   };
 }
 
-function insertInto(pool: pg.Pool, rows: Record<SeededTable, number>, progress: Progress): (batch: Batch) => Promise<void> {
+function insertInto(pool: pg.Pool, rows: Record<SeededTable, number>, progress: SeedProgress): (batch: Batch) => Promise<void> {
   return async (batch) => {
     const inserted = await batch.insert(pool);
     rows[batch.table] += inserted;

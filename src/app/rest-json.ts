@@ -1,6 +1,6 @@
 import { getOption, hasOption, type DescMethod, type JsonValue, type Message } from "@bufbuild/protobuf";
-import { http } from "../../../gen/google/api/annotations_pb.js";
-import { renderResponse } from "../../transport/rest/render-json.js";
+import { http } from "../../gen/google/api/annotations_pb.js";
+import { renderResponse } from "../transport/rest/render-json.js";
 
 /**
  * What the REST API answers for this call: the method's google.api.http

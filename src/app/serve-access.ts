@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import { pinnedKey, type PinnedKey, type VerificationKeyMaterial } from "../adapters/jwt/verification-key.js";
+
+export type { PinnedKey };
 import type { Config, ConfigVariable } from "../config/config.js";
 import { ConfigError } from "../config/config-error.js";
 import type { VerificationKeySource } from "../config/security-config.js";

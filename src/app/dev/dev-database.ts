@@ -1,5 +1,5 @@
 import { startEmbeddedPostgres } from "../../adapters/embedded-postgres/embedded-postgres.js";
-import { migrate } from "../../adapters/postgres/migrate.js";
+import { migrate } from "../migrate-database.js";
 import type { Logger } from "../../core/ports/logger.js";
 import { claimDataDir } from "./data-dir.js";
 

@@ -1,0 +1,51 @@
+import type pg from "pg";
+import { PostgresAppointmentStore } from "../adapters/postgres/postgres-appointment-store.js";
+import { createPool } from "../adapters/postgres/pool.js";
+import type { Config } from "../config/config.js";
+import type { Logger } from "../core/ports/logger.js";
+import { HoldExpiry } from "../core/services/hold-expiry.js";
+import { ExpiryLoop } from "../worker/expiry-loop.js";
+
+export interface ExpiryWorker {
+  loop: ExpiryLoop;
+  /** The pool the loop runs on. */
+  pool: pg.Pool;
+  /** Stops the loop, then closes the pool if the worker opened it. */
+  close(): Promise<void>;
+}
+
+export interface ExpiryWorkerOptions {
+  config: Config;
+  logger: Logger;
+  batchSize?: number;
+  /** A pool to share (`sched dev`); without it the worker opens two connections of its own. */
+  pool?: pg.Pool;
+}
+
+/** The hold-expiry loop on PostgreSQL: what `sched expiry-worker` runs, and `sched dev` beside its API. */
+export function createExpiryWorker({ config, logger, batchSize, pool }: ExpiryWorkerOptions): ExpiryWorker {
+  const ownPool =
+    pool === undefined
+      ? createPool(config.postgresDsn as string, {
+          max: 2,
+          connectionTimeoutMs: config.postgresConnectTimeoutMs,
+          queryTimeoutMs: config.postgresQueryTimeoutMs,
+          logger,
+          applicationName: "sched-expiry-worker",
+        })
+      : undefined;
+  const loop = new ExpiryLoop({
+    expiry: new HoldExpiry(new PostgresAppointmentStore(pool ?? ownPool!)),
+    intervalMs: config.workerIntervalMs,
+    batchSize,
+    logger,
+  });
+  return {
+    loop,
+    pool: pool ?? ownPool!,
+    async close() {
+      await loop.stop();
+      await ownPool?.end();
+    },
+  };
+}

@@ -1,0 +1,10 @@
+import type { Appointments } from "./appointments.js";
+import type { Directory } from "./directory.js";
+import type { Slots } from "./slots.js";
+
+/** The core the transport serves; the transport knows nothing beneath it. */
+export interface CoreServices {
+  appointments: Appointments;
+  slots: Slots;
+  directory: Directory;
+}
