@@ -220,6 +220,18 @@ describe("DirectoryService", () => {
     await expectFailure(directory.getPatient(caller, randomUUID()), "patient_not_found");
   });
 
+  it("ListPatients: refused to a patient, since the register names every patient", async () => {
+    await expectFailure(directory.listPatients(alice), "permission_denied");
+  });
+
+  it.each(staffAndService)("ListPatients: %s lists every patient, by name", async (_role, caller) => {
+    const page = await directory.listPatients(caller, { limit: 100 });
+    expect(page.total).toBeGreaterThanOrEqual(2);
+    expect(page.patients.map((patient) => patient.id)).toEqual(expect.arrayContaining([alicePatientId, bobPatientId]));
+    const names = page.patients.map((patient) => patient.name);
+    expect(names).toEqual([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+  });
+
   it("CreatePatient and CreateClinician: refused to a patient, who adds nobody", async () => {
     await expectFailure(directory.createPatient(alice, { name: "Mallory", email: "mallory@example.org" }), "permission_denied");
     await expectFailure(directory.createClinician(alice, { name: "Dr Mallory" }), "permission_denied");

@@ -58,6 +58,19 @@ describe.each(["grpc", "connect"])("the directory over %s", (protocol) => {
     expect(await json(["patients", "get", id], protocol)).toEqual({ id, name: `Ada ${protocol}`, email: `ada.${protocol}@example.org` });
   });
 
+  it("lists patients by name, as a table and as JSON, paged", async () => {
+    const names = ["Zed", "Amy", "Max"].map((name) => `List ${name} ${protocol}`);
+    for (const name of names) await json(["patients", "create", "--name", name], protocol);
+    const listed = await json<{ patients: Array<{ name: string }>; total: number }>(["patients", "list", "--limit", "100"], protocol);
+    const mine = listed.patients.map((patient) => patient.name).filter((name) => names.includes(name));
+    expect(mine).toEqual([...names].sort());
+    expect(listed.total).toBeGreaterThanOrEqual(3);
+    const page = await sched(["patients", "list", "--limit", "1", "--offset", "1"], protocol);
+    expect(page.code).toBe(0);
+    expect(rows(page.stdout)[0]).toEqual(["ID", "NAME", "EMAIL"]);
+    expect(page.stdout).toMatch(new RegExp(`\\n1 of ${listed.total} patients\\n$`));
+  });
+
   it("refuses a taken email and a missing patient in one line each", async () => {
     const taken = await sched(["patients", "create", "--name", "Copy", "--email", `ada.${protocol}@example.org`], protocol);
     expect(taken).toEqual({ code: 1, stdout: "", stderr: expect.stringMatching(/^sched: patient_email_taken: [^\n]+\n$/) });

@@ -22,6 +22,7 @@ const leafCommands = [
   "slots list",
   "patients create",
   "patients get",
+  "patients list",
   "clinicians create",
   "clinicians get",
   "clinicians list",
@@ -67,7 +68,7 @@ describe("usage mistakes exit 2 with one line pointing at the command's help, an
     ["a limit that is not a number", ["clinicians", "list", "--limit", "ten", "--url", closed], "option '--limit <n>' argument 'ten' is invalid. expected a whole number of at least 1; see 'sched clinicians list --help'"],
     ["a URL that is not one", ["clinicians", "list", "--url", "localhost 8080"], "option '--url <url>' argument 'localhost 8080' is invalid. expected a URL such as http://localhost:8080; see 'sched clinicians list --help'"],
     ["an unknown subcommand", ["slots", "delete"], "unknown command 'delete'; see 'sched slots --help'"],
-    ["a group without its subcommand", ["patients"], "missing command: create, get; see 'sched patients --help'"],
+    ["a group without its subcommand", ["patients"], "missing command: create, get, list; see 'sched patients --help'"],
   ];
 
   it.concurrent.each(cases)("%s", async (_, args, message) => {

@@ -173,6 +173,13 @@ const rpcs: RpcCase[] = [
     },
   },
   {
+    name: "DirectoryService.ListPatients",
+    patient: "never",
+    async prepare() {
+      return call({ method: "GET", path: "/patients", success: 200 }, D.listPatients, {});
+    },
+  },
+  {
     name: "DirectoryService.CreatePatient",
     patient: "never",
     async prepare() {

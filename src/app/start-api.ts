@@ -14,6 +14,7 @@ import { CommandFailure } from "./command-failure.js";
 import { createCoreRuntime, type CoreRuntime } from "./core-runtime.js";
 import { databaseReadiness, DatabaseNotReady } from "./database-readiness.js";
 import { createEdgeAccess } from "./edge-access.js";
+import { listenFailure, requireFreePort } from "./port-in-use.js";
 
 export interface ApiOptions {
   config: Config;
@@ -34,6 +35,7 @@ export interface RunningApi {
 
 /** The core on its adapters, served on one port: what `serve` runs, and `dev` too. */
 export async function startApi({ config, logger, host, lock, poolSize, key }: ApiOptions): Promise<RunningApi> {
+  await requireFreePort(config.httpPort, host);
   const metrics = createServerMetrics();
   const runtime = createCoreRuntime({
     config,
@@ -49,7 +51,11 @@ export async function startApi({ config, logger, host, lock, poolSize, key }: Ap
     await requireCurrentSchema(runtime.pool, logger);
     const tls = config.tls && readTlsFiles(config.tls);
     const access = createEdgeAccess({ security: config.security, key, redis: runtime.redis });
-    const server = await startSchedServer({ core: runtime.core, probes, metrics, logger, port: config.httpPort, host, tls, ...access });
+    const server = await startSchedServer({ core: runtime.core, probes, metrics, logger, port: config.httpPort, host, tls, ...access }).catch(
+      (error: unknown) => {
+        throw listenFailure(error, config.httpPort) ?? error;
+      },
+    );
     return { runtime, server, url: `${tls ? "https" : "http"}://${urlHost(host)}:${server.port}` };
   } catch (error) {
     await runtime.close();

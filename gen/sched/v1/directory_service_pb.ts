@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sched/v1/directory_service.proto.
  */
 export const file_sched_v1_directory_service: GenFile = /*@__PURE__*/
-  fileDesc("CiBzY2hlZC92MS9kaXJlY3Rvcnlfc2VydmljZS5wcm90bxIIc2NoZWQudjEiQgoUQ3JlYXRlUGF0aWVudFJlcXVlc3QSDAoEbmFtZRgBIAEoCRISCgVlbWFpbBgCIAEoCUgAiAEBQggKBl9lbWFpbCI7ChVDcmVhdGVQYXRpZW50UmVzcG9uc2USIgoHcGF0aWVudBgBIAEoCzIRLnNjaGVkLnYxLlBhdGllbnQiHwoRR2V0UGF0aWVudFJlcXVlc3QSCgoCaWQYASABKAkiOAoSR2V0UGF0aWVudFJlc3BvbnNlEiIKB3BhdGllbnQYASABKAsyES5zY2hlZC52MS5QYXRpZW50IkwKFkNyZWF0ZUNsaW5pY2lhblJlcXVlc3QSDAoEbmFtZRgBIAEoCRIWCglzcGVjaWFsdHkYAiABKAlIAIgBAUIMCgpfc3BlY2lhbHR5IkEKF0NyZWF0ZUNsaW5pY2lhblJlc3BvbnNlEiYKCWNsaW5pY2lhbhgBIAEoCzITLnNjaGVkLnYxLkNsaW5pY2lhbiJYChVMaXN0Q2xpbmljaWFuc1JlcXVlc3QSEQoJc3BlY2lhbHR5GAEgASgJEhIKBWxpbWl0GAIgASgFSACIAQESDgoGb2Zmc2V0GAMgASgFQggKBl9saW1pdCJQChZMaXN0Q2xpbmljaWFuc1Jlc3BvbnNlEicKCmNsaW5pY2lhbnMYASADKAsyEy5zY2hlZC52MS5DbGluaWNpYW4SDQoFdG90YWwYAiABKAUiIQoTR2V0Q2xpbmljaWFuUmVxdWVzdBIKCgJpZBgBIAEoCSI+ChRHZXRDbGluaWNpYW5SZXNwb25zZRImCgljbGluaWNpYW4YASABKAsyEy5zY2hlZC52MS5DbGluaWNpYW4y0AQKEERpcmVjdG9yeVNlcnZpY2USdAoNQ3JlYXRlUGF0aWVudBIeLnNjaGVkLnYxLkNyZWF0ZVBhdGllbnRSZXF1ZXN0Gh8uc2NoZWQudjEuQ3JlYXRlUGF0aWVudFJlc3BvbnNlIiKguxjJAYLT5JMCFzoBKmIHcGF0aWVudCIJL3BhdGllbnRzEmgKCkdldFBhdGllbnQSGy5zY2hlZC52MS5HZXRQYXRpZW50UmVxdWVzdBocLnNjaGVkLnYxLkdldFBhdGllbnRSZXNwb25zZSIfgtPkkwIZYgdwYXRpZW50Eg4vcGF0aWVudHMve2lkfRJ+Cg9DcmVhdGVDbGluaWNpYW4SIC5zY2hlZC52MS5DcmVhdGVDbGluaWNpYW5SZXF1ZXN0GiEuc2NoZWQudjEuQ3JlYXRlQ2xpbmljaWFuUmVzcG9uc2UiJqC7GMkBgtPkkwIbOgEqYgljbGluaWNpYW4iCy9jbGluaWNpYW5zEmgKDkxpc3RDbGluaWNpYW5zEh8uc2NoZWQudjEuTGlzdENsaW5pY2lhbnNSZXF1ZXN0GiAuc2NoZWQudjEuTGlzdENsaW5pY2lhbnNSZXNwb25zZSITgtPkkwINEgsvY2xpbmljaWFucxJyCgxHZXRDbGluaWNpYW4SHS5zY2hlZC52MS5HZXRDbGluaWNpYW5SZXF1ZXN0Gh4uc2NoZWQudjEuR2V0Q2xpbmljaWFuUmVzcG9uc2UiI4LT5JMCHWIJY2xpbmljaWFuEhAvY2xpbmljaWFucy97aWR9YgZwcm90bzM", [file_google_api_annotations, file_sched_v1_directory, file_sched_v1_http_options]);
+  fileDesc("CiBzY2hlZC92MS9kaXJlY3Rvcnlfc2VydmljZS5wcm90bxIIc2NoZWQudjEiQgoUQ3JlYXRlUGF0aWVudFJlcXVlc3QSDAoEbmFtZRgBIAEoCRISCgVlbWFpbBgCIAEoCUgAiAEBQggKBl9lbWFpbCI7ChVDcmVhdGVQYXRpZW50UmVzcG9uc2USIgoHcGF0aWVudBgBIAEoCzIRLnNjaGVkLnYxLlBhdGllbnQiHwoRR2V0UGF0aWVudFJlcXVlc3QSCgoCaWQYASABKAkiOAoSR2V0UGF0aWVudFJlc3BvbnNlEiIKB3BhdGllbnQYASABKAsyES5zY2hlZC52MS5QYXRpZW50IkwKFkNyZWF0ZUNsaW5pY2lhblJlcXVlc3QSDAoEbmFtZRgBIAEoCRIWCglzcGVjaWFsdHkYAiABKAlIAIgBAUIMCgpfc3BlY2lhbHR5IkEKF0NyZWF0ZUNsaW5pY2lhblJlc3BvbnNlEiYKCWNsaW5pY2lhbhgBIAEoCzITLnNjaGVkLnYxLkNsaW5pY2lhbiJYChVMaXN0Q2xpbmljaWFuc1JlcXVlc3QSEQoJc3BlY2lhbHR5GAEgASgJEhIKBWxpbWl0GAIgASgFSACIAQESDgoGb2Zmc2V0GAMgASgFQggKBl9saW1pdCJDChNMaXN0UGF0aWVudHNSZXF1ZXN0EhIKBWxpbWl0GAEgASgFSACIAQESDgoGb2Zmc2V0GAIgASgFQggKBl9saW1pdCJKChRMaXN0UGF0aWVudHNSZXNwb25zZRIjCghwYXRpZW50cxgBIAMoCzIRLnNjaGVkLnYxLlBhdGllbnQSDQoFdG90YWwYAiABKAUiUAoWTGlzdENsaW5pY2lhbnNSZXNwb25zZRInCgpjbGluaWNpYW5zGAEgAygLMhMuc2NoZWQudjEuQ2xpbmljaWFuEg0KBXRvdGFsGAIgASgFIiEKE0dldENsaW5pY2lhblJlcXVlc3QSCgoCaWQYASABKAkiPgoUR2V0Q2xpbmljaWFuUmVzcG9uc2USJgoJY2xpbmljaWFuGAEgASgLMhMuc2NoZWQudjEuQ2xpbmljaWFuMrIFChBEaXJlY3RvcnlTZXJ2aWNlEnQKDUNyZWF0ZVBhdGllbnQSHi5zY2hlZC52MS5DcmVhdGVQYXRpZW50UmVxdWVzdBofLnNjaGVkLnYxLkNyZWF0ZVBhdGllbnRSZXNwb25zZSIioLsYyQGC0+STAhc6ASpiB3BhdGllbnQiCS9wYXRpZW50cxJoCgpHZXRQYXRpZW50Ehsuc2NoZWQudjEuR2V0UGF0aWVudFJlcXVlc3QaHC5zY2hlZC52MS5HZXRQYXRpZW50UmVzcG9uc2UiH4LT5JMCGWIHcGF0aWVudBIOL3BhdGllbnRzL3tpZH0SYAoMTGlzdFBhdGllbnRzEh0uc2NoZWQudjEuTGlzdFBhdGllbnRzUmVxdWVzdBoeLnNjaGVkLnYxLkxpc3RQYXRpZW50c1Jlc3BvbnNlIhGC0+STAgsSCS9wYXRpZW50cxJ+Cg9DcmVhdGVDbGluaWNpYW4SIC5zY2hlZC52MS5DcmVhdGVDbGluaWNpYW5SZXF1ZXN0GiEuc2NoZWQudjEuQ3JlYXRlQ2xpbmljaWFuUmVzcG9uc2UiJqC7GMkBgtPkkwIbOgEqYgljbGluaWNpYW4iCy9jbGluaWNpYW5zEmgKDkxpc3RDbGluaWNpYW5zEh8uc2NoZWQudjEuTGlzdENsaW5pY2lhbnNSZXF1ZXN0GiAuc2NoZWQudjEuTGlzdENsaW5pY2lhbnNSZXNwb25zZSITgtPkkwINEgsvY2xpbmljaWFucxJyCgxHZXRDbGluaWNpYW4SHS5zY2hlZC52MS5HZXRDbGluaWNpYW5SZXF1ZXN0Gh4uc2NoZWQudjEuR2V0Q2xpbmljaWFuUmVzcG9uc2UiI4LT5JMCHWIJY2xpbmljaWFuEhAvY2xpbmljaWFucy97aWR9YgZwcm90bzM", [file_google_api_annotations, file_sched_v1_directory, file_sched_v1_http_options]);
 
 /**
  * A new patient.
@@ -192,6 +192,62 @@ export const ListCliniciansRequestSchema: GenMessage<ListCliniciansRequest> = /*
   messageDesc(file_sched_v1_directory_service, 6);
 
 /**
+ * A page of patients.
+ *
+ * @generated from message sched.v1.ListPatientsRequest
+ */
+export type ListPatientsRequest = Message<"sched.v1.ListPatientsRequest"> & {
+  /**
+   * How many to return, from 1: default 20, at most 100.
+   *
+   * @generated from field: optional int32 limit = 1;
+   */
+  limit?: number | undefined;
+
+  /**
+   * How many to skip.
+   *
+   * @generated from field: int32 offset = 2;
+   */
+  offset: number;
+};
+
+/**
+ * Describes the message sched.v1.ListPatientsRequest.
+ * Use `create(ListPatientsRequestSchema)` to create a new message.
+ */
+export const ListPatientsRequestSchema: GenMessage<ListPatientsRequest> = /*@__PURE__*/
+  messageDesc(file_sched_v1_directory_service, 7);
+
+/**
+ * One page of patients.
+ *
+ * @generated from message sched.v1.ListPatientsResponse
+ */
+export type ListPatientsResponse = Message<"sched.v1.ListPatientsResponse"> & {
+  /**
+   * The patients, by name.
+   *
+   * @generated from field: repeated sched.v1.Patient patients = 1;
+   */
+  patients: Patient[];
+
+  /**
+   * How many patients there are in all pages.
+   *
+   * @generated from field: int32 total = 2;
+   */
+  total: number;
+};
+
+/**
+ * Describes the message sched.v1.ListPatientsResponse.
+ * Use `create(ListPatientsResponseSchema)` to create a new message.
+ */
+export const ListPatientsResponseSchema: GenMessage<ListPatientsResponse> = /*@__PURE__*/
+  messageDesc(file_sched_v1_directory_service, 8);
+
+/**
  * One page of clinicians.
  *
  * @generated from message sched.v1.ListCliniciansResponse
@@ -217,7 +273,7 @@ export type ListCliniciansResponse = Message<"sched.v1.ListCliniciansResponse"> 
  * Use `create(ListCliniciansResponseSchema)` to create a new message.
  */
 export const ListCliniciansResponseSchema: GenMessage<ListCliniciansResponse> = /*@__PURE__*/
-  messageDesc(file_sched_v1_directory_service, 7);
+  messageDesc(file_sched_v1_directory_service, 9);
 
 /**
  * Names a clinician.
@@ -238,7 +294,7 @@ export type GetClinicianRequest = Message<"sched.v1.GetClinicianRequest"> & {
  * Use `create(GetClinicianRequestSchema)` to create a new message.
  */
 export const GetClinicianRequestSchema: GenMessage<GetClinicianRequest> = /*@__PURE__*/
-  messageDesc(file_sched_v1_directory_service, 8);
+  messageDesc(file_sched_v1_directory_service, 10);
 
 /**
  * The clinician.
@@ -259,7 +315,7 @@ export type GetClinicianResponse = Message<"sched.v1.GetClinicianResponse"> & {
  * Use `create(GetClinicianResponseSchema)` to create a new message.
  */
 export const GetClinicianResponseSchema: GenMessage<GetClinicianResponse> = /*@__PURE__*/
-  messageDesc(file_sched_v1_directory_service, 9);
+  messageDesc(file_sched_v1_directory_service, 11);
 
 /**
  * Patients and clinicians.
@@ -286,6 +342,16 @@ export const DirectoryService: GenService<{
     methodKind: "unary";
     input: typeof GetPatientRequestSchema;
     output: typeof GetPatientResponseSchema;
+  },
+  /**
+   * Lists patients by name; for staff and services only.
+   *
+   * @generated from rpc sched.v1.DirectoryService.ListPatients
+   */
+  listPatients: {
+    methodKind: "unary";
+    input: typeof ListPatientsRequestSchema;
+    output: typeof ListPatientsResponseSchema;
   },
   /**
    * Registers a clinician.

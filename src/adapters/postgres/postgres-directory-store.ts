@@ -1,4 +1,4 @@
-import type { Clinician, ClinicianPage, NewClinician, NewPatient, Patient } from "../../core/model/directory.js";
+import type { Clinician, ClinicianPage, NewClinician, NewPatient, Patient, PatientPage } from "../../core/model/directory.js";
 import type { DirectoryStore } from "../../core/ports/directory-store.js";
 import type { Queryable } from "./pool.js";
 import { createClinician } from "./sql/create-clinician.js";
@@ -6,6 +6,7 @@ import { createPatient } from "./sql/create-patient.js";
 import { getClinician } from "./sql/get-clinician.js";
 import { getPatient } from "./sql/get-patient.js";
 import { listClinicians } from "./sql/list-clinicians.js";
+import { listPatients } from "./sql/list-patients.js";
 
 export class PostgresDirectoryStore implements DirectoryStore {
   constructor(private readonly db: Queryable) {}
@@ -16,6 +17,10 @@ export class PostgresDirectoryStore implements DirectoryStore {
 
   getPatient(id: string): Promise<Patient> {
     return getPatient(this.db, id);
+  }
+
+  listPatients(page: { limit: number; offset: number }): Promise<PatientPage> {
+    return listPatients(this.db, page);
   }
 
   createClinician(clinician: NewClinician): Promise<Clinician> {

@@ -3,6 +3,7 @@ import { ensureDemoData } from "../../app/dev/demo-data.js";
 import { openDevDatabase } from "../../app/dev/dev-database.js";
 import { devSlotLock } from "../../app/dev/dev-slot-lock.js";
 import { createExpiryWorker } from "../../app/expiry-worker.js";
+import { requireFreePort } from "../../app/port-in-use.js";
 import { startApi } from "../../app/start-api.js";
 import type { Config, LoadConfigOptions } from "../../config/config.js";
 import { nextStopSignal } from "../stop-signal.js";
@@ -25,6 +26,7 @@ export async function runDev({ config, configSource, dataDir, reset, host }: Dev
   const logger = createCliLogger(config.appEnv);
   const stops: Array<() => Promise<void>> = [];
   try {
+    await requireFreePort(config.httpPort, host);
     const database = await openDevDatabase({ postgresDsn: config.postgresDsn, dataDir, reset, logger });
     stops.push(() => database.close());
     const { lock, description: lockDescription } = devSlotLock(config, configSource);

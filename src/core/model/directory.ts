@@ -20,6 +20,11 @@ export interface NewClinician {
   specialty: string | null;
 }
 
+export interface PatientPage {
+  patients: Patient[];
+  total: number;
+}
+
 export interface ClinicianPage {
   clinicians: Clinician[];
   total: number;

@@ -2,7 +2,8 @@ import type { Caller } from "../access/caller.js";
 import { requirePatientSelf, requireStaffOrService } from "../access/policy.js";
 import { SchedError } from "../errors.js";
 import { requireUuid } from "../ids.js";
-import type { Clinician, ClinicianPage, Patient } from "../model/directory.js";
+import type { Clinician, ClinicianPage, Patient, PatientPage } from "../model/directory.js";
+import type { PageRequest } from "../paging.js";
 import { pageOf } from "../paging.js";
 import { requirePlainText } from "../text.js";
 import type { DirectoryStore } from "../ports/directory-store.js";
@@ -78,6 +79,12 @@ export class Directory {
     const patientId = requireUuid(id, "invalid_patient_id", "patient id");
     requirePatientSelf(caller, patientId);
     return this.store.getPatient(patientId);
+  }
+
+  /** The whole register names every patient: staff and services only. */
+  async listPatients(caller: Caller, page: PageRequest = {}): Promise<PatientPage> {
+    requireStaffOrService(caller, "list patients");
+    return this.store.listPatients(pageOf(page));
   }
 
   async createClinician(caller: Caller, { name, specialty }: ClinicianInput): Promise<Clinician> {

@@ -13,6 +13,10 @@ export function directoryService({ directory }: CoreServices): ServiceImpl<typeo
     async getPatient(request, context) {
       return { patient: patientMessage(await directory.getPatient(callerOf(context), request.id)) };
     },
+    async listPatients(request, context) {
+      const page = await directory.listPatients(callerOf(context), { limit: request.limit, offset: request.offset });
+      return { patients: page.patients.map(patientMessage), total: page.total };
+    },
     async createClinician(request, context) {
       const clinician = await directory.createClinician(callerOf(context), { name: request.name, specialty: request.specialty ?? null });
       return { clinician: clinicianMessage(clinician) };
