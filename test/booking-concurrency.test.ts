@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import { Counter } from "prom-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createRedisClient } from "../src/adapters/redis/create-redis-client.js";
-import { loadHistoryRecord } from "../src/adapters/postgres/sql/load-history-record.js";
+import { loadHistoryRecord } from "../src/adapters/postgres/tooling/load-history-record.js";
 import { RedisSlotLock } from "../src/adapters/redis/redis-slot-lock.js";
 import { checkHistory } from "../src/core/history/check-history.js";
 import { HistoryRecorder } from "../src/core/history/history-operation.js";

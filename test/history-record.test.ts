@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setTimeout as sleep } from "node:timers/promises";
 import { InProcessSlotLock } from "../src/adapters/memory/in-process-slot-lock.js";
-import { loadHistoryRecord } from "../src/adapters/postgres/sql/load-history-record.js";
+import { loadHistoryRecord } from "../src/adapters/postgres/tooling/load-history-record.js";
 import { anonymousCaller } from "../src/core/access/caller.js";
 import { checkHistory } from "../src/core/history/check-history.js";
 import { HistoryRecorder } from "../src/core/history/history-operation.js";

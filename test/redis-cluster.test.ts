@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Cluster, Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadHistoryRecord } from "../src/adapters/postgres/sql/load-history-record.js";
+import { loadHistoryRecord } from "../src/adapters/postgres/tooling/load-history-record.js";
 import { createRedisConnection } from "../src/adapters/redis/create-redis-client.js";
 import { RedisSlotLock } from "../src/adapters/redis/redis-slot-lock.js";
 import { checkHistory } from "../src/core/history/check-history.js";

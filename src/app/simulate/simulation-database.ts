@@ -1,6 +1,6 @@
 import { createPool } from "../../adapters/postgres/pool.js";
 import { auditInvariants, type InvariantAudit } from "../../adapters/postgres/tooling/audit-invariants.js";
-import { loadHistoryRecord } from "../../adapters/postgres/sql/load-history-record.js";
+import { loadHistoryRecord } from "../../adapters/postgres/tooling/load-history-record.js";
 import { loadSimulationIds, type SimulationIds } from "../../adapters/postgres/tooling/load-simulation-ids.js";
 
 import type { DatabaseRecord } from "../../core/history/database-record.js";

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { loadHistoryRecord } from "../../../src/adapters/postgres/sql/load-history-record.js";
+import { loadHistoryRecord } from "../../../src/adapters/postgres/tooling/load-history-record.js";
 import { checkHistory, type HistoryVerdict, type HistoryViolation } from "../../../src/core/history/check-history.js";
 import { recordScenarioResult } from "./fault-results.js";
 import type { Ledger } from "./ledger.js";
