@@ -80,6 +80,7 @@ describe("loadConfig defaults", () => {
       appointmentTtlMs: 600_000,
       maxActiveHoldsPerPatient: 3,
       slotHorizonDays: 730,
+      healthWatchLimits: { perConnection: 10, perAddress: 100 },
       lockTtlMs: 5000,
       shutdownTimeoutMs: 10_000,
       workerIntervalMs: 60_000,
@@ -120,6 +121,7 @@ describe("loadConfig sources", () => {
       appointmentTtlMs: 900_000,
       maxActiveHoldsPerPatient: 3,
       slotHorizonDays: 730,
+      healthWatchLimits: { perConnection: 10, perAddress: 100 },
       lockTtlMs: 2000,
       shutdownTimeoutMs: 30_000,
       workerIntervalMs: 30_000,
@@ -320,6 +322,8 @@ describe("booking limits", () => {
     ["MAX_ACTIVE_HOLDS_PER_PATIENT", "three"],
     ["SLOT_HORIZON_DAYS", "0"],
     ["SLOT_HORIZON_DAYS", "2y"],
+    ["HEALTH_WATCH_MAX_PER_CONNECTION", "0"],
+    ["HEALTH_WATCH_MAX_PER_ADDRESS", "many"],
   ])("refuses %s=%s, naming the variable", (variable, value) => {
     expect(() => load({ env: { [variable]: value } })).toThrow(new RegExp(`^${variable}: "${value}" is not a whole number`));
   });
@@ -341,6 +345,8 @@ describe("command-line flags", () => {
       ["APPOINTMENT_TTL", "--appointment-ttl"],
       ["MAX_ACTIVE_HOLDS_PER_PATIENT", "--max-active-holds-per-patient"],
       ["SLOT_HORIZON_DAYS", "--slot-horizon-days"],
+      ["HEALTH_WATCH_MAX_PER_CONNECTION", "--health-watch-max-per-connection"],
+      ["HEALTH_WATCH_MAX_PER_ADDRESS", "--health-watch-max-per-address"],
       ["LOCK_TTL", "--lock-ttl"],
       ["SHUTDOWN_TIMEOUT", "--shutdown-timeout"],
       ["WORKER_INTERVAL", "--worker-interval"],

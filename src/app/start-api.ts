@@ -51,11 +51,19 @@ export async function startApi({ config, logger, host, lock, poolSize, key }: Ap
     await requireCurrentSchema(runtime.pool, logger);
     const tls = config.tls && readTlsFiles(config.tls);
     const access = createEdgeAccess({ security: config.security, key, redis: runtime.redis });
-    const server = await startSchedServer({ core: runtime.core, probes, metrics, logger, port: config.httpPort, host, tls, ...access }).catch(
-      (error: unknown) => {
-        throw listenFailure(error, config.httpPort) ?? error;
-      },
-    );
+    const server = await startSchedServer({
+      core: runtime.core,
+      probes,
+      metrics,
+      logger,
+      port: config.httpPort,
+      host,
+      tls,
+      watchLimits: config.healthWatchLimits,
+      ...access,
+    }).catch((error: unknown) => {
+      throw listenFailure(error, config.httpPort) ?? error;
+    });
     return { runtime, server, url: `${tls ? "https" : "http"}://${urlHost(host)}:${server.port}` };
   } catch (error) {
     await runtime.close();

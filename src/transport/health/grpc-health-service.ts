@@ -6,8 +6,11 @@ import {
   HealthCheckResponse_ServingStatus as ServingStatus,
   type HealthCheckResponse,
 } from "../../../gen/health/v1/health_pb.js";
+import { clientAddressOf, clientConnectionOf } from "../security/client-address.js";
 import type { ServiceBinding } from "../services/bindings.js";
 import type { DependencyProbes } from "./dependency-probes.js";
+import { ServingStatusFeed } from "./serving-status-feed.js";
+import { WatchStreamLimits, type WatchStreamLimitsOptions } from "./watch-stream-limits.js";
 
 export interface GrpcHealthOptions {
   probes: DependencyProbes;
@@ -15,16 +18,23 @@ export interface GrpcHealthOptions {
   services: string[];
   /** How often Watch looks for a change; defaults to 5 s. */
   watchIntervalMs?: number;
+  /** Bounds on open Watch streams; defaults to defaultWatchLimits. */
+  watchLimits?: WatchStreamLimitsOptions;
 }
+
+/** HEALTH_WATCH_MAX_PER_CONNECTION and HEALTH_WATCH_MAX_PER_ADDRESS unless configured. */
+export const defaultWatchLimits: WatchStreamLimitsOptions = { perConnection: 10, perAddress: 100 };
 
 /**
  * grpc.health.v1.Health. Every service is as healthy as PostgreSQL: without
  * it nothing can be served, while Redis being down only degrades bookings.
  */
-export function grpcHealthBinding({ probes, services, watchIntervalMs = 5_000 }: GrpcHealthOptions): ServiceBinding {
+export function grpcHealthBinding({ probes, services, watchIntervalMs = 5_000, watchLimits = defaultWatchLimits }: GrpcHealthOptions): ServiceBinding {
   const known = new Set(["", ...services]);
   const serving = async (): Promise<ServingStatus> =>
     (await probes.postgres()) ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+  const feed = new ServingStatusFeed(serving, watchIntervalMs);
+  const limits = new WatchStreamLimits(watchLimits);
   const response = (status: ServingStatus): HealthCheckResponse => create(HealthCheckResponseSchema, { status });
 
   const implementation: ServiceImpl<typeof Health> = {
@@ -35,17 +45,20 @@ export function grpcHealthBinding({ probes, services, watchIntervalMs = 5_000 }:
     // Sends the current status, then each change, until the client leaves or
     // the server shuts down (the context's signal covers both).
     async *watch({ service }, context) {
-      if (!known.has(service)) {
-        yield response(ServingStatus.SERVICE_UNKNOWN);
-        await untilAborted(context);
-        return;
+      const release = limits.open(clientConnectionOf(context), clientAddressOf(context));
+      if (typeof release === "string") {
+        const bound = release === "connection" ? `${watchLimits.perConnection} per connection` : `${watchLimits.perAddress} per client address`;
+        throw new ConnectError(`too many health Watch streams open (at most ${bound}): close one or use Check`, Code.ResourceExhausted);
       }
-      let last: ServingStatus | undefined;
-      while (!context.signal.aborted) {
-        const status = await serving();
-        if (status !== last) yield response(status);
-        last = status;
-        await pause(watchIntervalMs, context);
+      try {
+        if (!known.has(service)) {
+          yield response(ServingStatus.SERVICE_UNKNOWN);
+          await untilAborted(context);
+          return;
+        }
+        for await (const status of feed.updates(context.signal)) yield response(status);
+      } finally {
+        release();
       }
     },
     async list() {

@@ -7,10 +7,19 @@ import type { NodeRequest } from "../http/http-route.js";
  * address (no forwarding header is trusted).
  */
 const clientAddressKey = createContextKey<string>("unknown", { description: "sched client address" });
+/** The connection the request came on: its HTTP/2 session, or its HTTP/1.1 socket. */
+const clientConnectionKey = createContextKey<object | undefined>(undefined, { description: "sched client connection" });
 
-/** Context values holding the request's peer address, for connect-node and the REST transcoder. */
+/** Context values holding the request's peer address and connection, for connect-node and the REST transcoder. */
 export function clientAddressValues(request: NodeRequest): ContextValues {
-  return createContextValues().set(clientAddressKey, request.socket?.remoteAddress ?? "unknown");
+  const connection = "stream" in request ? request.stream.session : request.socket;
+  return createContextValues()
+    .set(clientAddressKey, request.socket?.remoteAddress ?? "unknown")
+    .set(clientConnectionKey, connection ?? undefined);
+}
+
+export function clientConnectionOf(context: HandlerContext): object | undefined {
+  return context.values.get(clientConnectionKey);
 }
 
 export function clientAddressOf(context: HandlerContext): string {

@@ -4,6 +4,7 @@ import type { DependencyProbes } from "../health/dependency-probes.js";
 import { grpcUnaryRoute } from "../grpc/grpc-unary-route.js";
 import { answerUnknownGrpcMethod } from "../grpc/grpc-unimplemented.js";
 import { grpcHealthBinding } from "../health/grpc-health-service.js";
+import type { WatchStreamLimitsOptions } from "../health/watch-stream-limits.js";
 import { healthRoutes } from "../health/health-routes.js";
 import { metricsRoute } from "../observability/metrics-route.js";
 import { observedBindings } from "../observability/observed-bindings.js";
@@ -38,6 +39,8 @@ export interface SchedServerOptions {
   authenticate?: Authenticate;
   /** Guards /metrics; open without it. */
   authorizeMetrics?: AuthorizeHeaders;
+  /** Bounds on open health Watch streams; defaultWatchLimits without it. */
+  watchLimits?: WatchStreamLimitsOptions;
 }
 
 const defaultMaxBodyBytes = 1024 * 1024;
@@ -50,7 +53,11 @@ export async function startSchedServer(options: SchedServerOptions): Promise<Run
   const shutdown = new AbortController();
   const observer = { metrics, logger };
   const services = observedBindings(schedServiceBindings(core, options.authenticate), observer);
-  const health = grpcHealthBinding({ probes, services: services.map(({ service }) => service.typeName) });
+  const health = grpcHealthBinding({
+    probes,
+    services: services.map(({ service }) => service.typeName),
+    watchLimits: options.watchLimits,
+  });
   const reflection = grpcReflectionBindings([...services, health].map(({ service }) => service));
   const grpcStandard = observedBindings([health, ...reflection], observer);
   const rpc = connectNodeAdapter({
