@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InProcessSlotLock } from "../src/adapters/memory/in-process-slot-lock.js";
 import { devSlotLock } from "../src/app/dev/dev-slot-lock.js";
 import { loadConfig, type LoadConfigOptions } from "../src/config/config.js";
+import { runCli } from "./support/run-cli.js";
 
 const bin = fileURLToPath(new URL("../bin/sched.js", import.meta.url));
 
@@ -99,13 +100,24 @@ describe("sched dev", () => {
     const dev = await startDev(["--data-dir", dataDir]);
     expect(dev.banner).toContain("single-instance");
     expect(dev.banner).toContain(`Data lives in ${dataDir}`);
-    expect(dev.banner).toContain(`npx sched book --slot ${dev.slotId} --patient ${dev.patientId} --url http://localhost:`);
+    // The CLI example books another slot for another patient, so that
+    // pasting both lines in order books twice.
+    const cliExample = /npx sched book --slot (\S+) --patient (\S+) --url (http:\/\/localhost:\d+)/.exec(dev.banner);
+    expect(cliExample).not.toBeNull();
+    const [, cliSlot, cliPatient, cliUrl] = cliExample!;
+    expect([cliSlot, cliPatient]).not.toContain(dev.slotId);
+    expect([cliSlot, cliPatient]).not.toContain(dev.patientId);
 
     const created = await call("POST", `${dev.url}/appointments`, { slot_id: dev.slotId, patient_id: dev.patientId });
     expect(created.status).toBe(201);
     expect(created.json).toMatchObject({ slot_id: dev.slotId, patient_id: dev.patientId, status: "pending" });
     appointmentId = created.json.id as string;
     bookedSlotId = dev.slotId;
+    const booked = await runCli(["book", "--slot", cliSlot!, "--patient", cliPatient!, "--url", cliUrl!, "--json"], {}, home);
+    expect(booked).toMatchObject({ code: 0, stderr: "" });
+    expect(JSON.parse(booked.stdout)).toMatchObject({ slot_id: cliSlot, patient_id: cliPatient, status: "pending" });
+    const listed = await runCli(["patients", "list", "--url", cliUrl!, "--json"], {}, home);
+    expect(JSON.parse(listed.stdout)).toMatchObject({ total: 36 });
 
     const confirmed = await call("POST", `${dev.url}/appointments/${appointmentId}/confirm`);
     expect(confirmed.status).toBe(200);
@@ -116,9 +128,10 @@ describe("sched dev", () => {
     expect(read.json).toMatchObject({ id: appointmentId, status: "confirmed", slot: { id: dev.slotId }, patient: { id: dev.patientId } });
     expect(read.json.clinician.name).toEqual(expect.any(String));
 
-    // The in-process lock stands in for Redis, so nothing is degraded.
+    // The in-process lock stands in for Redis, so nothing is degraded,
     const ready = await call("GET", `${dev.url}/health/ready`);
-    expect(ready).toMatchObject({ status: 200, json: { status: "ok" } });
+    // and no Redis is configured, which readiness says rather than "ok".
+    expect(ready).toEqual({ status: 200, json: { status: "ok", checks: { postgres: "ok", redis: "not_configured" } } });
 
     expect(await dev.stop()).toEqual({ code: 0, signal: null });
   });

@@ -102,7 +102,7 @@ describe("starting sched serve", () => {
   });
 
   it("has sched dev say in its banner that authentication is off", () => {
-    const banner = devBanner({ address: "localhost:8080", embedded: true, dataLocation: ".sched-dev", lockDescription: "an in-process slot lock", booking: undefined, startupMs: 1 });
+    const banner = devBanner({ address: "localhost:8080", embedded: true, dataLocation: ".sched-dev", lockDescription: "an in-process slot lock", bookings: [], startupMs: 1 });
     expect(banner).toContain("Authentication is off: no token is asked for and every caller may do everything.");
   });
 });

@@ -3,7 +3,6 @@ import { anonymousCaller } from "../../core/access/caller.js";
 import type { CoreServices } from "../../core/services/core-services.js";
 import { runSeed } from "../seed/run-seed.js";
 import type { SeedPlan } from "../seed/seed-plan.js";
-import { firstPatientId } from "../../adapters/postgres/tooling/first-patient.js";
 
 /** Ids for the banner's ready-to-paste examples. */
 export interface DemoBooking {
@@ -14,28 +13,30 @@ export interface DemoBooking {
 export interface DemoData {
   /** Whether this start created the demo set. */
   seeded: boolean;
-  booking: DemoBooking | undefined;
+  /**
+   * Up to two bookings of different slots and patients, so that the
+   * banner's curl and CLI examples both succeed when pasted one after the other.
+   */
+  bookings: DemoBooking[];
 }
 
 const day = 24 * 60 * 60_000;
 
 /**
  * Seeds a small demo set into an empty database (a few clinicians, a few
- * dozen patients, a week of weekday slots from tomorrow) and finds a patient
- * and a bookable slot. A database with data of its own is left as it is.
+ * dozen patients, a week of weekday slots from tomorrow) and finds two
+ * patients and two bookable slots. A database with data of its own is left
+ * as it is. The dev server is open, so the anonymous caller lists patients.
  */
 export async function ensureDemoData(pool: pg.Pool, core: CoreServices): Promise<DemoData> {
-  let patientId = await firstPatientId(pool);
+  const { total: patients } = await core.directory.listPatients(anonymousCaller, { limit: 1 });
   const { total: clinicians } = await core.directory.listClinicians(anonymousCaller, { limit: 1 });
-  const seeded = patientId === undefined && clinicians === 0;
-  if (seeded) {
-    await runSeed(pool, demoPlan(new Date()), 1);
-    patientId = await firstPatientId(pool);
-  }
-  const { slots } = await core.slots.searchSlots(anonymousCaller, { available: true, from: new Date(), limit: 1 });
-  const slotId = slots[0]?.id;
-  const booking = patientId !== undefined && slotId !== undefined ? { slotId, patientId } : undefined;
-  return { seeded, booking };
+  const seeded = patients === 0 && clinicians === 0;
+  if (seeded) await runSeed(pool, demoPlan(new Date()), 1);
+  const { patients: firstPatients } = await core.directory.listPatients(anonymousCaller, { limit: 2 });
+  const { slots } = await core.slots.searchSlots(anonymousCaller, { available: true, from: new Date(), limit: 2 });
+  const bookings = slots.slice(0, firstPatients.length).map((slot, index) => ({ slotId: slot.id, patientId: firstPatients[index]!.id }));
+  return { seeded, bookings };
 }
 
 function demoPlan(today: Date): SeedPlan {

@@ -7,7 +7,8 @@ export interface DevBannerFacts {
   embedded: boolean;
   dataLocation: string;
   lockDescription: string;
-  booking: DemoBooking | undefined;
+  /** The curl example books the first, the CLI example the second. */
+  bookings: DemoBooking[];
   startupMs: number;
 }
 
@@ -26,7 +27,7 @@ export function devBanner(facts: DevBannerFacts): string {
       ? `  Data lives in ${facts.dataLocation} (start afresh with --reset).`
       : `  Data lives in ${facts.dataLocation}.`,
     "",
-    ...tryIt(facts.address, facts.booking),
+    ...tryIt(facts.address, facts.bookings),
     "",
     "  Ctrl-C stops it.",
     "",
@@ -34,14 +35,16 @@ export function devBanner(facts: DevBannerFacts): string {
   return `${lines.join("\n")}\n`;
 }
 
-function tryIt(address: string, booking: DemoBooking | undefined): string[] {
-  if (booking === undefined) {
+function tryIt(address: string, [curl, cli]: DemoBooking[]): string[] {
+  if (curl === undefined) {
     return ["  No open slot or no patient to book yet: create some with sched seed, or POST /slots and /patients."];
   }
-  const body = JSON.stringify({ slot_id: booking.slotId, patient_id: booking.patientId });
+  const body = JSON.stringify({ slot_id: curl.slotId, patient_id: curl.patientId });
   return [
     "  Book a slot:",
     `    curl -XPOST ${address}/appointments -d '${body}'`,
-    `    npx sched book --slot ${booking.slotId} --patient ${booking.patientId} --url http://${address}`,
+    ...(cli === undefined ? [] : [`    npx sched book --slot ${cli.slotId} --patient ${cli.patientId} --url http://${address}`]),
+    "  List patients:",
+    `    npx sched patients list --url http://${address}`,
   ];
 }

@@ -44,7 +44,7 @@ export async function runDev({ config, configSource, dataDir, reset, host }: Dev
         embedded: database.embedded,
         dataLocation: database.location,
         lockDescription,
-        booking: demo.booking,
+        bookings: demo.bookings,
         startupMs: performance.now(),
       }),
     );
