@@ -1,7 +1,7 @@
 -- Up Migration
 
--- The schema keeps the original service's tables and lets PostgreSQL itself
--- enforce every invariant of SPEC.md that a database can: code that bypasses
+-- The schema lets PostgreSQL itself enforce every invariant of the service
+-- that a database can (docs/architecture.md): code that bypasses
 -- the service (a psql session, a script, a future service) still cannot
 -- overbook a slot, make an illegal transition or lose a clinician in two
 -- places at once.

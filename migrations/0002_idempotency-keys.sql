@@ -1,6 +1,6 @@
 -- Up Migration
 
--- Idempotency-Key support for creates (SPEC invariant 6). A key is claimed
+-- Idempotency-Key support for creates (docs/api.md, Conventions). A key is claimed
 -- before the request runs (lease_token set, response null) so that a retry
 -- arriving meanwhile is told idempotency_key_in_use instead of booking twice;
 -- the answer is stored in the same transaction as the booking it describes.

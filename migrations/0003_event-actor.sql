@@ -1,6 +1,6 @@
 -- Up Migration
 
--- Every audit event records who caused it (SPEC.md, Security): the caller's
+-- Every audit event records who caused it (docs/security.md, The audit log): the caller's
 -- subject and role as authentication established them, anonymous/anonymous
 -- on a server without authentication, or system/system for an expiry, which
 -- no caller asks for. Both columns are NOT NULL.

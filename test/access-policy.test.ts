@@ -12,7 +12,7 @@ import { testSlotHorizonDays } from "./support/server-process.js";
 import { BookingFixture, cleanAudit, uniqueKey } from "./support/booking-fixture.js";
 import { expectFailure } from "./support/expect-failure.js";
 
-// Every row of the access policy (briefs/policy.md, SPEC.md Security) for
+// Every row of the access policy (docs/security.md, Access policy) for
 // each role, against the core services over a real database.
 
 let fixture: BookingFixture;

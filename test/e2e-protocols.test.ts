@@ -28,7 +28,7 @@ import { startServerProcess, type ServerProcess } from "./support/server-process
  * create → confirm → get flow (plus a refusal on the full slot) over every
  * protocol it serves, each through a different client:
  *
- *   REST                      plain fetch, SPEC's JSON
+ *   REST                      plain fetch, the REST JSON
  *   Connect JSON              plain fetch, application/json
  *   Connect binary            plain fetch, application/proto, protobuf-es on the generated schemas
  *   gRPC                      the exported client (createSchedClient)
@@ -62,7 +62,7 @@ interface DetailsView {
   clinician: { id: string; name: string; specialty: string | null };
 }
 
-/** A failed call: SPEC's code as the protocol carries it, and the protocol's own status. */
+/** A failed call: the error code as the protocol carries it, and the protocol's own status. */
 class Refused extends Error {
   constructor(
     readonly reason: string | undefined,
@@ -537,7 +537,7 @@ describe.each(protocols)("$name", ({ name }) => {
       clinician,
     });
 
-    // The slot is full: the refusal carries SPEC's code, and the protocol's own status.
+    // The slot is full: the refusal carries the error code, and the protocol's own status.
     expect(await refusalOf(driver.create(fixture.slotId, fixture.otherPatientId))).toEqual({
       reason: "slot_already_booked",
       wire: driver.wire.failedPrecondition,

@@ -8,8 +8,8 @@ import { restCall, timeValue, utcTimePattern, uuidPattern, type Json, type RestA
 import { startServerProcess, type ServerProcess } from "./support/server-process.js";
 
 /*
- * The REST contract test of the transport issue: every row of SPEC.md's REST
- * table and of its error table, against real `sched serve` processes, with
+ * The REST contract test: every REST path of docs/api.md and every row of
+ * its error table, against real `sched serve` processes, with
  * plain fetch. Each answer is checked for its status code and for the exact
  * key set and types of its JSON body: snake_case names, lowercase status
  * words, RFC 3339 UTC times ending in Z, null for an absent time or optional
@@ -79,7 +79,7 @@ async function call(
   const answer = await restCall(target.url, method, path, body, headers);
   expect(answer.headers.get("x-request-id"), `X-Request-ID of ${method} ${path}`).toMatch(/^[\x21-\x7e]{1,128}$/);
   expect(answer.headers.get("content-type"), `content type of ${method} ${path}`).toMatch(/^application\/json/);
-  // 500 internal_error is SPEC's answer to a fault of the server itself; no
+  // 500 internal_error is the answer to a fault of the server itself; no
   // request a client can make provokes one, so its row is checked the other
   // way round: every call of every test fails on it.
   expect(answer.body?.error, `error code of ${method} ${path}`).not.toBe("internal_error");
@@ -157,7 +157,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-describe("SPEC's REST table, row by row", () => {
+describe("the REST paths of docs/api.md, one by one", () => {
   it("GET /health/live: 200 {status: ok, …} and nothing else checked", async () => {
     const live = await call("GET", "/health/live");
     expect(live.status).toBe(200);
@@ -378,7 +378,7 @@ describe("SPEC's REST table, row by row", () => {
     expect(listed.body.appointments).toHaveLength(2);
   });
 
-  it("GET /appointments/{id}/events: 200 {events: […]}, oldest first, SPEC's event type names, each with its actor", async () => {
+  it("GET /appointments/{id}/events: 200 {events: […]}, oldest first, the API's event type names, each with its actor", async () => {
     const [slotId] = await newSlots(1);
     const created = await hold(slotId!, patientIds[6]!);
     await call("POST", `/appointments/${created.id}/confirm`);
@@ -402,7 +402,7 @@ describe("SPEC's REST table, row by row", () => {
   });
 });
 
-describe("SPEC's error table, row by row: each body exactly {error, details}", () => {
+describe("the error table of docs/api.md, row by row: each body exactly {error, details}", () => {
   it("400 invalid_request_body: malformed JSON, a body that is not an object, a field of the wrong type, an unknown field", async () => {
     const [slotId] = await newSlots(1);
     expectError(await call("POST", "/appointments", '{"slot_id": "x",'), 400, "invalid_request_body");

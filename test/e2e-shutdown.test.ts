@@ -149,7 +149,7 @@ describe("SIGTERM during a burst of bookings", () => {
     const refusedEarly = outcomes.filter(({ outcome }) => outcome.kind === "refused" && outcome.at < signalledAt!);
     expect(refusedEarly).toEqual([]);
 
-    // A complete answer is a 2xx, a 4xx or a 503, with SPEC's body and the request's id.
+    // A complete answer is a 2xx, a 4xx or a 503, with the REST body and the request's id.
     for (const { job, outcome } of answered) {
       if (outcome.kind !== "answered") continue;
       expect(outcome.requestId, `#${job.index}`).toBe(job.requestId);

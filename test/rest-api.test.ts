@@ -16,7 +16,7 @@ import { schedServiceBindings } from "../src/transport/services/bindings.js";
 import { testSlotHorizonDays } from "./support/server-process.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 
-// REST bodies are checked field by field against SPEC's shapes; `any` keeps that readable.
+// REST bodies are checked field by field against the shapes of docs/api.md; `any` keeps that readable.
 type Json = any;
 
 interface Answer {
@@ -263,7 +263,7 @@ describe("appointments", () => {
     expect(bySlot.body).toEqual({ appointments: [expect.objectContaining({ id: holds[1].id, status: "pending" })], total: 1 });
   });
 
-  it("lists the audit trail oldest first, with SPEC's event type names and each change's actor", async () => {
+  it("lists the audit trail oldest first, with the API's event type names and each change's actor", async () => {
     const [slotId] = await newSlots(1);
     const created = await hold(slotId!, patientIds[4]!);
     await call("POST", `/appointments/${created.id}/confirm`);
@@ -303,7 +303,7 @@ describe("appointments", () => {
 });
 
 describe("errors", () => {
-  it("answers 400 with SPEC's codes for bad ids, missing filters, bad JSON and bad query parameters", async () => {
+  it("answers 400 with the error codes for bad ids, missing filters, bad JSON and bad query parameters", async () => {
     const patient = patientIds[0];
     expectError(await call("POST", "/appointments", { slot_id: "nope", patient_id: patient }), 400, "invalid_slot_id");
     expectError(await call("GET", "/appointments"), 400, "missing_filter");

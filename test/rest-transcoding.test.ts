@@ -301,7 +301,7 @@ describe("REST JSON rendering", () => {
     });
   });
 
-  it("renders event types as SPEC's names, int64 as numbers while exact, and a Struct as plain JSON", () => {
+  it("renders event types by their API names, int64 as numbers while exact, and a Struct as plain JSON", () => {
     const event = create(AppointmentEventSchema, {
       id: 42n,
       appointmentId: "a1",
@@ -339,7 +339,7 @@ describe("REST JSON rendering", () => {
 });
 
 describe("error bodies", () => {
-  it("carry SPEC's code and the status of the error table", () => {
+  it("carry the error code and the status of the error table", () => {
     const cases: [SchedError, number][] = [
       [new SchedError("invalid_slot_id", "slot_id is not a UUID"), 400],
       [new SchedError("appointment_not_found", "appointment not found"), 404],

@@ -45,7 +45,7 @@ describe("one port, HTTP/1.1 and cleartext HTTP/2", () => {
     expect(JSON.parse(answer.body)).toEqual({ patient: { id: expect.stringMatching(uuid), name: "Ada Connect" } });
   });
 
-  it.each(overBoth)("answers a path that neither REST nor Connect serves with SPEC's 404 body over %s", async (_, send) => {
+  it.each(overBoth)("answers a path that neither REST nor Connect serves with the REST 404 body over %s", async (_, send) => {
     const answer = await send(server.port, { path: "/no/such/path" });
     expect(answer.status).toBe(404);
     expect(JSON.parse(answer.body)).toEqual({ error: "not_found", details: expect.any(String) });

@@ -5,7 +5,7 @@ import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 export const errorDomain = "sched.v1";
 
 /**
- * SPEC's error code of a failed call (`slot_already_booked`,
+ * The error code (docs/api.md) of a failed call (`slot_already_booked`,
  * `slot_being_booked`, …), read from the google.rpc.ErrorInfo that sched
  * attaches to every error; undefined for failures that never reached sched.
  */

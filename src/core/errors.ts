@@ -1,5 +1,5 @@
 /**
- * Every failure the service reports, by the code of SPEC.md's error table.
+ * Every failure the service reports, by its code in the error table of docs/api.md.
  * The transport maps each code to an HTTP status and a gRPC code in one
  * place; nothing else inspects messages.
  */

@@ -4,11 +4,11 @@
  * no code shared with the server.
  */
 
-// REST bodies are checked against SPEC's shapes field by field; `any` keeps that readable.
+// REST bodies are checked against the shapes of docs/api.md field by field; `any` keeps that readable.
 export type Json = any;
 
 export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** RFC 3339 in UTC, as SPEC requires: "…Z", never an offset. */
+/** RFC 3339 in UTC, as docs/api.md says: "…Z", never an offset. */
 export const utcTimePattern = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/;
 
 export interface RestAnswer {

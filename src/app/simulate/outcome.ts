@@ -6,7 +6,7 @@ export type OutcomeKind = "success" | "conflict" | "error";
 /** How one call ended, as the report counts it. */
 export interface Outcome {
   kind: OutcomeKind;
-  /** SPEC's error code, or a word for a failure that never reached sched. */
+  /** The error code (docs/api.md), or a word for a failure that never reached sched. */
   reason?: string;
   /** No answer came back (a transport failure): the call may or may not have made its change. */
   unanswered?: true;

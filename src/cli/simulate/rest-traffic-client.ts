@@ -10,7 +10,7 @@ interface Answer {
 
 /**
  * The REST API over HTTP/1.1 keep-alive connections, one per worker at most,
- * as the original service's simulator drove it.
+ * as a pool of keep-alive REST clients drives it.
  */
 export function restTrafficClient(baseUrl: string, connections: number, { token, ca }: TrafficAccess): TrafficClient {
   const base = new URL(baseUrl);

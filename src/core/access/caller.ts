@@ -1,4 +1,4 @@
-/** The roles a token may carry (SPEC.md, Security). */
+/** The roles a token may carry (docs/security.md). */
 export type Role = "patient" | "staff" | "service";
 
 export const roles: readonly Role[] = ["patient", "staff", "service"];

@@ -2,7 +2,7 @@ import { SchedError } from "../errors.js";
 import type { Caller } from "./caller.js";
 
 /*
- * The access policy (SPEC.md, Security), checked by the core services so that
+ * The access policy (docs/security.md, Access policy), checked by the core services so that
  * every protocol gets the same answer. Staff and services may do everything;
  * a patient reads the public calendar and directory, and reaches only what is
  * its own: its record, its bookings, its appointments. What a method allows

@@ -8,7 +8,7 @@ import { requirePlainText } from "../text.js";
 
 /** How long a claim may go unanswered before a retry may take it over (its holder is presumed dead). */
 const leaseMs = 30_000;
-/** How long an answer is replayed: at least a day, as SPEC requires. */
+/** How long an answer is replayed: at least a day, as docs/api.md promises. */
 const retentionMs = 24 * 60 * 60 * 1000;
 const maxKeyLength = 255;
 
@@ -25,7 +25,7 @@ export interface IdempotentRequest {
 }
 
 /**
- * Idempotency-Key semantics for creates (SPEC invariant 6, after the IETF
+ * Idempotency-Key semantics for creates (docs/api.md, Conventions; after the IETF
  * draft): the same key and request replay the first answer, a different
  * request under the key is idempotency_key_reused, and a retry while the
  * first is still running is idempotency_key_in_use.

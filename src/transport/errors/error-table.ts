@@ -4,7 +4,7 @@ import type { ErrorCode } from "../../core/errors.js";
 export interface ErrorStatus {
   /** The gRPC / Connect code. */
   code: Code;
-  /** The REST status of SPEC.md's error table. */
+  /** The REST status (docs/api.md, Errors). */
   http: number;
 }
 

@@ -15,7 +15,7 @@ function withReason(message: string, code: Code, reason: ErrorCode, cause?: unkn
 
 /**
  * Every failure leaves a handler as a ConnectError carrying a
- * google.rpc.ErrorInfo whose reason is SPEC's code; REST derives its status
+ * google.rpc.ErrorInfo whose reason is the error code; REST derives its status
  * and body from the same error. Anything that is not a domain error is an
  * internal error whose details stay in `cause`, for the log only. `protocol`
  * is the handler context's protocolName; over gRPC the message is made plain.
@@ -44,14 +44,14 @@ function withRetryAfter(error: ConnectError, retryAfterMs: number): void {
   error.details.push({ desc: RetryInfoSchema, value: create(RetryInfoSchema, { retryDelay: durationFromMs(seconds * 1000) }) });
 }
 
-/** The SPEC code of an error made by toConnectError, or undefined. */
+/** The error code of an error made by toConnectError, or undefined. */
 export function reasonOf(error: ConnectError): ErrorCode | undefined {
   const info = error.findDetails(ErrorInfoSchema).find((detail) => detail.domain === errorDomain);
   return info?.reason as ErrorCode | undefined;
 }
 
 // A ConnectError raised by the framework itself (a malformed request, a
-// deadline) gets the nearest SPEC code, so that every answer has one.
+// deadline) gets the nearest error code, so that every answer has one.
 function reasonForCode(code: Code): ErrorCode {
   switch (code) {
     case Code.InvalidArgument:

@@ -35,8 +35,8 @@ const answered = new ConnectError("the request was answered", Code.Canceled);
  */
 export async function callRoute({ route, variables, query, request, response, maxBodyBytes }: RouteCall): Promise<RouteAnswer> {
   const body = route.bodyField === undefined ? "" : await readBody(request, maxBodyBytes);
-  // The Content-Type is not checked: the original service read any body as
-  // JSON, and `curl -d` sends form encoding unless told otherwise. A body
+  // The Content-Type is not checked: the API reads any body as JSON
+  // (docs/api.md), and `curl -d` sends form encoding unless told otherwise. A body
   // that is not JSON is refused as invalid_request_body all the same.
   const input = buildRequestMessage(route, { variables, query, body });
   const clientGone = new AbortController();

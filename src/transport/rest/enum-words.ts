@@ -5,11 +5,11 @@ import type { DescEnum, DescEnumValue } from "@bufbuild/protobuf";
  * (APPOINTMENT_STATUS_PENDING → PENDING); then the choice is made per enum,
  * from its name in the descriptor:
  *
- * - an enum named `…Status` is a set of states, and SPEC writes states as
+ * - an enum named `…Status` is a set of states, and the REST API writes states as
  *   lowercase words: "pending", "open" (a two-word state would read "no_show");
  * - any other enum keeps the name as declared: AppointmentEventType's
  *   APPOINTMENT_EVENT_TYPE_APPOINTMENT_CREATED reads "APPOINTMENT_CREATED",
- *   SPEC's event type name.
+ *   the event type's name in docs/api.md.
  *
  * Deciding per enum rather than per value keeps every value of one enum in
  * one style, and adding a value never changes how the others read.

@@ -2,7 +2,7 @@ import type { ErrorCode } from "../../core/errors.js";
 import { errorStatuses, restProtocolStatuses } from "../errors/error-table.js";
 import { reasonOf, toConnectError } from "../errors/to-connect-error.js";
 
-/** SPEC's error body: the code of its error table and a message for people. */
+/** The REST error body (docs/api.md, Errors): the error code and a message for people. */
 export interface RestErrorBody {
   error: string;
   details: string;
@@ -37,7 +37,7 @@ export function protocolErrorResponse(failure: ProtocolFailure, details: string)
 
 /**
  * The answer to a failed request. Implementations throw ConnectErrors whose
- * ErrorInfo reason is SPEC's code, the REST layer ProtocolErrors and
+ * ErrorInfo reason is the error code, the REST layer ProtocolErrors and
  * SchedErrors; whatever else arrives is an internal error, whose details
  * never carry a stack, SQL or driver text.
  */

@@ -5,7 +5,7 @@ import { base64Encode } from "@bufbuild/protobuf/wire";
 import { enumWord } from "./enum-words.js";
 
 /**
- * SPEC's REST JSON, which is not ProtoJSON: proto (snake_case) field names,
+ * The REST JSON of docs/api.md, which is not ProtoJSON: proto (snake_case) field names,
  * every field present with zero values included, enum words instead of
  * constant names (see enum-words.ts), int64 as a number while it is exact,
  * and null for an unset message (an absent time) or an unset proto3

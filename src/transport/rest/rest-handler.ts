@@ -55,7 +55,7 @@ export function createRestHandler(bindings: ServiceBinding[], options: RestHandl
   };
 }
 
-/** SPEC's 404 body, for the server to answer paths that neither REST nor Connect serves. */
+/** The REST 404 body (docs/api.md), for the server to answer paths that neither REST nor Connect serves. */
 export function restNotFound(response: NodeResponse): void {
   writeError(response, protocolErrorResponse("not_found", "no such path"));
 }

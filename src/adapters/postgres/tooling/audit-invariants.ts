@@ -1,7 +1,7 @@
 import type pg from "pg";
 
 
-/** What an audit found; every list is empty when all of SPEC's invariants hold. */
+/** What an audit found; every list is empty when all of the service's invariants hold. */
 export interface InvariantAudit {
   /** Invariant 1: slots with more confirmed appointments and unexpired holds than capacity. */
   overbookedSlots: { slotId: string; capacity: number; occupants: number }[];
@@ -55,7 +55,7 @@ const queries = {
 };
 
 /**
- * Audits the whole database for SPEC's invariants, as the tests and
+ * Audits the whole database for the service's invariants, as the tests and
  * `sched simulate` end their runs: with queries over the tables, not by
  * trusting what the API answered. Read in one REPEATABLE READ snapshot so that
  * the four answers describe the same instant.
