@@ -5,8 +5,11 @@ import { repositoryRoot } from "./support/sched-on-path.js";
 
 /*
  * The README and docs/ stand alone: every relative link names a file that
- * exists inside the repository (a link such as ../shared/… fails here), and
- * every #anchor into one of our pages names one of its headings.
+ * exists inside the repository (a link to a sibling folder fails here),
+ * every #anchor into one of our pages names one of its headings, and every
+ * repository path they quote (`src/…`, `test/…`, …) exists, so that moving a
+ * file without its docs fails here. Nothing tracked refers to documents
+ * outside the repository.
  */
 
 const pages = ["README.md", ...readdirSync(join(repositoryRoot, "docs")).filter((name) => name.endsWith(".md")).map((name) => `docs/${name}`)];
@@ -43,5 +46,33 @@ describe.each(pages)("%s", (page) => {
       if (anchor !== undefined && file.endsWith(".md") && !anchorsIn(file).has(anchor)) broken.push(target);
     }
     expect(broken).toEqual([]);
+  });
+
+  it("quotes only repository paths that exist", () => {
+    const quoted = [...text.matchAll(/`((?:src|test|migrations|proto|gen|docs|bin|\.ci)\/[^`\s]*)`/g)].map((match) => match[1]!);
+    expect(quoted.filter((path) => !existsSync(join(repositoryRoot, path)))).toEqual([]);
+  });
+});
+
+// Built from parts, so that this file does not name what it looks for.
+const outsideReferences = new RegExp([`\\b${"SPE"}C(?:\\.md|'s|\\b)(?!IALTY)`, `\\.\\./${"sha"}red`, `${"brie"}fs/`].join("|"));
+
+function trackedTextFiles(folder: string): string[] {
+  return readdirSync(join(repositoryRoot, folder), { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && /\.(ts|md|sql|proto|json|yaml|sh)$/.test(entry.name))
+    .map((entry) => relative(repositoryRoot, join(entry.parentPath, entry.name)));
+}
+
+describe("the repository", () => {
+  it("refers to no document outside itself", () => {
+    const files = ["README.md", ".ci/run", "package.json", ...["src", "test", "docs", "migrations", "proto"].flatMap(trackedTextFiles)];
+    const found = files.flatMap((file) =>
+      readFileSync(join(repositoryRoot, file), "utf8")
+        .split("\n")
+        .map((line, index) => ({ line, where: `${file}:${index + 1}` }))
+        .filter(({ line }) => outsideReferences.test(line))
+        .map(({ where, line }) => `${where}: ${line.trim()}`),
+    );
+    expect(found).toEqual([]);
   });
 });
