@@ -100,6 +100,8 @@ describe("sched dev", () => {
     const dev = await startDev(["--data-dir", dataDir]);
     expect(dev.banner).toContain("single-instance");
     expect(dev.banner).toContain(`Data lives in ${dataDir}`);
+    // seed and simulate cannot reach the embedded database: the banner says what to do instead.
+    expect(dev.banner).toContain("for sched seed or sched simulate, run sched dev with POSTGRES_DSN and give them the same.");
     // The CLI example books another slot for another patient, so that
     // pasting both lines in order books twice.
     const cliExample = /npx sched book --slot (\S+) --patient (\S+) --url (http:\/\/localhost:\d+)/.exec(dev.banner);

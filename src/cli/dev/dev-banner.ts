@@ -24,7 +24,8 @@ export function devBanner(facts: DevBannerFacts): string {
     "  and the expiry worker. Run one at a time, and not in production.",
     "  Authentication is off: no token is asked for and every caller may do everything.",
     facts.embedded
-      ? `  Data lives in ${facts.dataLocation} (start afresh with --reset).`
+      ? `  Data lives in ${facts.dataLocation} (start afresh with --reset). The embedded database takes no\n` +
+        "  other client: for sched seed or sched simulate, run sched dev with POSTGRES_DSN and give them the same."
       : `  Data lives in ${facts.dataLocation}.`,
     "",
     ...tryIt(facts.address, facts.bookings),
