@@ -3,7 +3,8 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Code, ConnectError, createClient, createRouterTransport, type HandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppointmentService } from "../gen/sched/v1/appointment_service_pb.js";
 import { InProcessSlotLock } from "../src/adapters/memory/in-process-slot-lock.js";
@@ -12,8 +13,7 @@ import { createCoreRuntime, type CoreRuntime } from "../src/app/core-runtime.js"
 import { loadConfig } from "../src/config/config.js";
 import type { Caller, Role } from "../src/core/access/caller.js";
 import { silentLogger } from "../src/core/ports/logger.js";
-import { createRestHandler, restNotFound } from "../src/transport/rest/rest-handler.js";
-import { registerBindings, schedServiceBindings } from "../src/transport/services/bindings.js";
+import { schedHandler } from "./support/sched-handler.js";
 import { testSlotHorizonDays } from "./support/server-process.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 
@@ -32,8 +32,8 @@ let slotIds: string[];
 
 const callerHeader = "x-test-caller";
 
-function callerFromHeader(context: HandlerContext): Promise<Caller> {
-  const [role, subject] = (context.requestHeader.get(callerHeader) ?? "staff:front-desk-7").split(":") as [Role, string];
+function callerFromHeader(headers: Headers): Promise<Caller> {
+  const [role, subject] = (headers.get(callerHeader) ?? "staff:front-desk-7").split(":") as [Role, string];
   return Promise.resolve({ role, subject });
 }
 
@@ -68,12 +68,7 @@ beforeAll(async () => {
   );
   patientIds = patients.map((row) => row.id);
   slotIds = slots.map((row) => row.id);
-  const handler = createRestHandler(schedServiceBindings(runtime.core, callerFromHeader));
-  server = http.createServer((request, response) => {
-    void handler(request, response).then((claimed) => {
-      if (!claimed) restNotFound(response);
-    });
-  });
+  server = http.createServer(schedHandler(runtime.core, callerFromHeader));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -107,7 +102,7 @@ describe("the caller in the handler context", () => {
   });
 
   it("over Connect: the same refusal is PERMISSION_DENIED", async () => {
-    const transport = createRouterTransport((router) => registerBindings(router, schedServiceBindings(runtime.core, callerFromHeader)));
+    const transport = createConnectTransport({ baseUrl: base, httpVersion: "1.1" });
     const client = createClient(AppointmentService, transport);
     const refused = await client
       .listAppointments({ slotId: slotIds[0] }, { headers: { [callerHeader]: `patient:${patientIds[0]}` } })

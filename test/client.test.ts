@@ -1,7 +1,6 @@
 import http from "node:http";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../src/adapters/postgres/migrate.js";
 import { InProcessSlotLock } from "../src/adapters/memory/in-process-slot-lock.js";
@@ -9,7 +8,7 @@ import { createCoreRuntime, type CoreRuntime } from "../src/app/core-runtime.js"
 import { createSchedClient, errorReason, AppointmentStatus, type SchedProtocol } from "../src/client/index.js";
 import { loadConfig } from "../src/config/config.js";
 import { silentLogger } from "../src/core/ports/logger.js";
-import { registerBindings, schedServiceBindings } from "../src/transport/services/bindings.js";
+import { schedHandler } from "./support/sched-handler.js";
 import { testSlotHorizonDays } from "./support/server-process.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 
@@ -29,7 +28,7 @@ beforeAll(async () => {
   await migrate(database.dsn);
   const config = loadConfig({ env: { POSTGRES_DSN: database.dsn, SLOT_HORIZON_DAYS: testSlotHorizonDays }, cwd: database.name });
   runtime = createCoreRuntime({ config, logger: silentLogger, lock: new InProcessSlotLock({ lockTtlMs: 5_000 }) });
-  const handler = connectNodeAdapter({ routes: (router) => registerBindings(router, schedServiceBindings(runtime.core)) });
+  const handler = schedHandler(runtime.core);
   h2 = http2.createServer(handler);
   h2.on("session", (session) => sessions.add(session));
   h1 = http.createServer(handler);

@@ -4,7 +4,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { grpcUnaryRoute } from "../src/transport/grpc/grpc-unary-route.js";
-import type { ServiceBinding } from "../src/transport/services/bindings.js";
+import { ProcedureTable, served as servedService } from "../src/transport/procedures/procedure-table.js";
 import { HealthCheckRequestSchema } from "../gen/health/v1/health_pb.js";
 import { CreatePatientRequestSchema, CreatePatientResponseSchema, DirectoryService } from "../gen/sched/v1/directory_service_pb.js";
 import { grpcClient, grpcUnary } from "./support/grpc-client.js";
@@ -157,11 +157,8 @@ describe("a unary gRPC call answered by the server's own route and by connect-no
 
 describe("the route on its own, with nothing behind it", () => {
   it("answers a gRPC client's unary call, and leaves a method it does not serve to whatever comes next", async () => {
-    const binding = {
-      service: DirectoryService,
-      implementation: { createPatient: (request: { name: string }) => Promise.resolve({ patient: { id: "p-1", name: request.name } }) },
-    } as unknown as ServiceBinding;
-    const route = grpcUnaryRoute([binding], { maxBodyBytes: 1024 });
+    const alone = servedService(DirectoryService, { createPatient: (request) => Promise.resolve({ patient: { id: "p-1", name: request.name } }) }, "open");
+    const route = grpcUnaryRoute(new ProcedureTable([alone], (spec) => spec).procedures, { maxBodyBytes: 1024 });
     const server = http2.createServer((request, response) => {
       void route(request, response).then((answered) => {
         if (answered) return;

@@ -2,7 +2,7 @@ import { Code, ConnectError, createClient, createHandlerContext } from "@connect
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../gen/health/v1/health_pb.js";
-import { grpcHealthBinding } from "../src/transport/health/grpc-health-service.js";
+import { grpcHealthService } from "../src/transport/health/grpc-health-service.js";
 import type { NodeRequest } from "../src/transport/http/http-route.js";
 import { clientAddressValues } from "../src/transport/security/client-address.js";
 import { startServedDatabase, type ServedDatabase } from "./support/served-database.js";
@@ -19,13 +19,13 @@ type Watch = (request: { service: string }, context: unknown) => AsyncIterable<{
 describe("one probe per process", () => {
   it("lets 50 watchers share one probe loop, and stops probing when the last one leaves", async () => {
     let probes = 0;
-    const binding = grpcHealthBinding({
+    const binding = grpcHealthService({
       probes: { postgres: async () => (probes += 1) > 0, redis: undefined },
       services: [],
       watchIntervalMs: 20,
       watchLimits: { perConnection: 100, perAddress: 100 },
     });
-    const watch = (binding.implementation as unknown as { watch: Watch }).watch;
+    const watch = binding.methods.find((spec) => spec.method.localName === "watch")!.impl as unknown as Watch;
     const leave = new AbortController();
     const firsts = await Promise.all(
       Array.from({ length: 50 }, async () => {

@@ -12,7 +12,8 @@ import { createCoreRuntime, type CoreRuntime } from "../src/app/core-runtime.js"
 import { loadConfig } from "../src/config/config.js";
 import { silentLogger } from "../src/core/ports/logger.js";
 import { createRestHandler, restNotFound } from "../src/transport/rest/rest-handler.js";
-import { schedServiceBindings } from "../src/transport/services/bindings.js";
+import { anonymousCaller } from "../src/core/access/caller.js";
+import { asCaller, schedProcedures } from "./support/sched-handler.js";
 import { testSlotHorizonDays } from "./support/server-process.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 
@@ -50,10 +51,10 @@ async function startApi(appointmentTtl: string): Promise<RunningApi> {
     cwd: configDir,
   });
   const runtime = createCoreRuntime({ config, logger: silentLogger, lock: new InProcessSlotLock({ lockTtlMs: 5_000 }), poolSize: 5 });
-  const handler = createRestHandler(schedServiceBindings(runtime.core));
+  const handler = createRestHandler(schedProcedures(runtime.core));
   const unclaimed: string[] = [];
   const server = http.createServer((request, response) => {
-    void handler(request, response).then((claimed) => {
+    void asCaller(anonymousCaller, () => handler(request, response)).then((claimed) => {
       if (claimed) return;
       unclaimed.push(`${request.method} ${request.url}`);
       restNotFound(response);

@@ -11,7 +11,8 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { SchedError } from "../src/core/errors.js";
 import { toConnectError } from "../src/transport/errors/to-connect-error.js";
-import type { ServiceBinding } from "../src/transport/services/bindings.js";
+import type { DescMethodUnary, DescService } from "@bufbuild/protobuf";
+import { ProcedureTable, served, type ServedService } from "../src/transport/procedures/procedure-table.js";
 import { errorResponse, ProtocolError } from "../src/transport/rest/error-response.js";
 import { matchRoute } from "../src/transport/rest/match-route.js";
 import { parsePathTemplate } from "../src/transport/rest/path-template.js";
@@ -32,12 +33,18 @@ import { DirectoryService } from "../gen/sched/v1/directory_service_pb.js";
 import { SlotSchema, SlotStatus } from "../gen/sched/v1/slot_pb.js";
 import { SlotService } from "../gen/sched/v1/slot_service_pb.js";
 
-function stubBinding(service: ServiceBinding["service"]): ServiceBinding {
-  const implementation = Object.fromEntries(service.methods.map((method) => [method.localName, async () => ({})]));
-  return { service, implementation: implementation as unknown as ServiceBinding["implementation"] };
+function stubBinding(service: DescService): ServedService {
+  const unary = service.methods.filter((method): method is DescMethodUnary => method.methodKind === "unary");
+  const methods = unary.map((method) => ({ kind: "unary" as const, method, impl: async () => ({}) }));
+  return { service, methods, implemented: new Set(service.methods.map((method) => method.localName)), access: "caller" };
 }
 
-const routes = buildRestRoutes([AppointmentService, SlotService, DirectoryService].map(stubBinding));
+// The REST routes of services as the procedure table gives them, without a chain.
+function routesOf(services: ServedService[]): RestRoute[] {
+  return buildRestRoutes(new ProcedureTable(services, (spec) => spec).procedures);
+}
+
+const routes = routesOf([AppointmentService, SlotService, DirectoryService].map(stubBinding));
 
 function route(name: string): RestRoute {
   const found = routes.find((candidate) => candidate.method.name === name);
@@ -162,10 +169,10 @@ describe("the route table", () => {
   });
 
   it("refuses two routes with the same verb and template, and an annotated method without implementation", () => {
-    expect(() => buildRestRoutes([stubBinding(AppointmentService), stubBinding(AppointmentService)])).toThrow(
+    expect(() => routesOf([stubBinding(AppointmentService), stubBinding(AppointmentService)])).toThrow(
       /sched.v1.AppointmentService\/CreateAppointment: POST \/appointments is already bound to sched.v1.AppointmentService\/CreateAppointment/,
     );
-    expect(() => buildRestRoutes([{ service: SlotService, implementation: {} }])).toThrow(
+    expect(() => routesOf([served(SlotService, {}, "caller")])).toThrow(
       /sched.v1.SlotService\/CreateSlots: it has a google.api.http binding but no implementation/,
     );
   });

@@ -3,14 +3,13 @@ import { JoseTokenVerifier } from "../adapters/jwt/jose-token-verifier.js";
 import type { PinnedKey } from "../adapters/jwt/verification-key.js";
 import { RedisRateLimiter } from "../adapters/redis/redis-rate-limiter.js";
 import type { SecurityConfig } from "../config/security-config.js";
-import type { Authenticate } from "../transport/security/authenticate.js";
-import { authenticateRequests, bearerAuthentication } from "../transport/security/bearer-authentication.js";
+import { admission, type Admit } from "../transport/security/admission.js";
+import { bearerAuthentication } from "../transport/security/bearer-authentication.js";
 import { metricsAccess, type AuthorizeHeaders } from "../transport/security/metrics-access.js";
-import { rateLimitedAccess } from "../transport/security/rate-limited-access.js";
 
 /** What the server asks of each request before the core sees it; empty: open access. */
 export interface EdgeAccess {
-  authenticate?: Authenticate;
+  admit?: Admit;
   authorizeMetrics?: AuthorizeHeaders;
 }
 
@@ -30,11 +29,10 @@ export function createEdgeAccess({ security, key, redis }: EdgeAccessOptions): E
   if (security.auth === undefined || key === undefined) return {};
   const { issuer, audience, maxTokenAgeSeconds } = security.auth;
   const authenticateHeaders = bearerAuthentication(new JoseTokenVerifier({ key, issuer, audience, maxTokenAgeSeconds }));
-  const authenticated = authenticateRequests(authenticateHeaders);
   const limits = security.rateLimit;
   const limiter = limits === undefined || redis === undefined ? undefined : new RedisRateLimiter({ redis, ...limits });
   return {
-    authenticate: limiter === undefined ? authenticated : rateLimitedAccess(authenticated, limiter),
+    admit: admission(authenticateHeaders, limiter),
     authorizeMetrics: security.metricsRequireAuth ? metricsAccess(authenticateHeaders, limiter) : undefined,
   };
 }

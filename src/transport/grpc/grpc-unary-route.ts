@@ -1,5 +1,5 @@
 import { constants as http2Constants, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
-import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type MessageShape } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, createHandlerContext } from "@connectrpc/connect";
 import { compressionNegotiate, encodeEnvelope, envelopeCompress, envelopeDecompress } from "@connectrpc/connect/protocol";
 import {
@@ -14,19 +14,13 @@ import {
 } from "@connectrpc/connect/protocol-grpc";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import { currentRequest } from "../observability/request-context.js";
+import { withCaller } from "../security/caller-context.js";
 import { clientAddressValues } from "../security/client-address.js";
-import type { ServiceBinding } from "../services/bindings.js";
 import type { HttpRoute } from "../http/http-route.js";
+import type { MethodSpec, Procedure } from "../procedures/procedure-table.js";
 import { isHttp2, requestHeaders, requestUrl } from "../http/node-request.js";
 import { readRequestBytes } from "../http/read-request-bytes.js";
 import { unaryEnvelope } from "./unary-envelope.js";
-
-type UnaryImplementation = (request: unknown, context: unknown) => Promise<unknown>;
-
-interface UnaryMethod {
-  method: DescMethod;
-  implementation: UnaryImplementation;
-}
 
 export interface GrpcUnaryRouteOptions {
   /** The largest message accepted, as connect-node's readMaxBytes. */
@@ -51,14 +45,9 @@ const clientWentAway = new ConnectError("the client closed the request", Code.Ca
  * Connect, streaming, health and reflection) goes on to connect-node.
  * Failures carry the codes and words connect-node gives them.
  */
-export function grpcUnaryRoute(bindings: ServiceBinding[], options: GrpcUnaryRouteOptions): HttpRoute {
-  const methods = new Map<string, UnaryMethod>();
-  for (const { service, implementation } of bindings) {
-    for (const method of service.methods) {
-      const handler = (implementation as Record<string, UnaryImplementation | undefined>)[method.localName];
-      if (method.methodKind === "unary" && handler !== undefined) methods.set(`/${service.typeName}/${method.name}`, { method, implementation: handler });
-    }
-  }
+export function grpcUnaryRoute(procedures: readonly Procedure[], options: GrpcUnaryRouteOptions): HttpRoute {
+  const methods = new Map<string, MethodSpec<"unary">>();
+  for (const { path, spec, implemented } of procedures) if (spec.kind === "unary" && implemented) methods.set(path, spec);
   return async (request, response) => {
     if (!isHttp2(request) || !("stream" in response) || request.method !== "POST") return false;
     const unary = methods.get(request.url ?? "");
@@ -70,7 +59,7 @@ export function grpcUnaryRoute(bindings: ServiceBinding[], options: GrpcUnaryRou
   };
 }
 
-async function answer({ method, implementation }: UnaryMethod, request: Http2ServerRequest, response: Http2ServerResponse, options: GrpcUnaryRouteOptions): Promise<void> {
+async function answer({ method, impl }: MethodSpec<"unary">, request: Http2ServerRequest, response: Http2ServerResponse, options: GrpcUnaryRouteOptions): Promise<void> {
   const requestHeader = requestHeaders(request);
   const timeout = parseTimeout(requestHeader.get(headerTimeout), Number.MAX_SAFE_INTEGER);
   const clientGone = new AbortController();
@@ -88,7 +77,7 @@ async function answer({ method, implementation }: UnaryMethod, request: Http2Ser
     requestHeader,
     responseHeader: { "content-type": contentTypeProto },
     responseTrailer: { "grpc-status": grpcStatusOk },
-    contextValues: clientAddressValues(request),
+    contextValues: withCaller(clientAddressValues(request), currentRequest()?.caller),
   });
   const compression = compressionNegotiate(acceptCompression, requestHeader.get(headerEncoding), requestHeader.get(headerAcceptEncoding), headerAcceptEncoding);
   if (compression.response) context.responseHeader.set(headerEncoding, compression.response.name);
@@ -104,7 +93,7 @@ async function answer({ method, implementation }: UnaryMethod, request: Http2Ser
       endedEarly: () => new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument),
     });
     const envelope = await envelopeDecompress(unaryEnvelope(bytes, options.maxBodyBytes, method.methodKind), compression.request, options.maxBodyBytes);
-    const output = create(method.output, (await implementation(parse(method.input, envelope.data), context)) as never);
+    const output = create(method.output, await impl(parse(method.input, envelope.data), context));
     const message = await envelopeCompress({ flags: 0, data: serialize(method.output, output) }, compression.response, compressMinBytes);
     body = encodeEnvelope(message.flags, message.data);
   } catch (error) {

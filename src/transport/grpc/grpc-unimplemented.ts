@@ -1,6 +1,7 @@
 import { Code } from "@connectrpc/connect";
 import { plainGrpcMessage } from "../errors/plain-grpc-message.js";
-import { requestPath, type NodeRequest, type NodeResponse } from "../http/http-route.js";
+import type { NodeRequest, NodeResponse } from "../http/http-route.js";
+import { requestTarget } from "../http/node-request.js";
 
 const grpcContentType = /^application\/grpc(-web(-text)?)?(\+[\w-]+)?\s*(;|$)/i;
 
@@ -13,7 +14,7 @@ const grpcContentType = /^application\/grpc(-web(-text)?)?(\+[\w-]+)?\s*(;|$)/i;
 export function answerUnknownGrpcMethod(req: NodeRequest, res: NodeResponse): boolean {
   const contentType = String(req.headers["content-type"] ?? "");
   if (!grpcContentType.test(contentType)) return false;
-  const method = requestPath(req).replace(/^\//, "").replace("/", ".");
+  const method = requestTarget(req).path.replace(/^\//, "").replace("/", ".");
   res.writeHead(200, {
     "content-type": contentType.split(";", 1)[0]!.trim(),
     "grpc-status": String(Code.Unimplemented),

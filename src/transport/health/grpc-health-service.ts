@@ -6,8 +6,8 @@ import {
   HealthCheckResponse_ServingStatus as ServingStatus,
   type HealthCheckResponse,
 } from "../../../gen/health/v1/health_pb.js";
+import { served, type ServedService } from "../procedures/procedure-table.js";
 import { clientAddressOf, clientConnectionOf } from "../security/client-address.js";
-import type { ServiceBinding } from "../services/bindings.js";
 import type { DependencyProbes } from "./dependency-probes.js";
 import { ServingStatusFeed } from "./serving-status-feed.js";
 import { WatchStreamLimits, type WatchStreamLimitsOptions } from "./watch-stream-limits.js";
@@ -29,7 +29,7 @@ export const defaultWatchLimits: WatchStreamLimitsOptions = { perConnection: 10,
  * grpc.health.v1.Health. Every service is as healthy as PostgreSQL: without
  * it nothing can be served, while Redis being down only degrades bookings.
  */
-export function grpcHealthBinding({ probes, services, watchIntervalMs = 5_000, watchLimits = defaultWatchLimits }: GrpcHealthOptions): ServiceBinding {
+export function grpcHealthService({ probes, services, watchIntervalMs = 5_000, watchLimits = defaultWatchLimits }: GrpcHealthOptions): ServedService {
   const known = new Set(["", ...services]);
   const serving = async (): Promise<ServingStatus> =>
     (await probes.postgres()) ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
@@ -66,7 +66,7 @@ export function grpcHealthBinding({ probes, services, watchIntervalMs = 5_000, w
       return { statuses: Object.fromEntries([...known].map((name) => [name, response(status)])) };
     },
   };
-  return { service: Health, implementation: implementation as unknown as ServiceBinding["implementation"] };
+  return served(Health, implementation, "open");
 }
 
 function untilAborted(context: HandlerContext): Promise<void> {

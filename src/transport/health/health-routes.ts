@@ -1,7 +1,12 @@
 import { protocolErrorResponse } from "../rest/error-response.js";
-import { requestPath, sendJson, type HttpRoute } from "../http/http-route.js";
+import type { HttpRoute } from "../http/http-route.js";
+import { requestTarget } from "../http/node-request.js";
+import { writeJson } from "../http/write-json.js";
 import type { DependencyProbes } from "./dependency-probes.js";
 import { checkReadiness, readinessHttpStatus } from "./readiness.js";
+
+// A probe must see the process as it is now, never a cached answer.
+const noStore = new Headers({ "cache-control": "no-store" });
 
 /**
  * GET /health/live checks nothing but the process; GET /health/ready checks
@@ -10,22 +15,22 @@ import { checkReadiness, readinessHttpStatus } from "./readiness.js";
  */
 export function healthRoutes(probes: DependencyProbes): HttpRoute {
   return async (req, res) => {
-    const path = requestPath(req);
+    const { path } = requestTarget(req);
     if (path !== "/health/live" && path !== "/health/ready") return false;
     if (req.method !== "GET" && req.method !== "HEAD") {
       // As the REST routes answer a known path asked with another method.
       const { status, body } = protocolErrorResponse("method_not_allowed", `${path} answers GET, HEAD only`);
       res.setHeader("allow", "GET, HEAD");
-      sendJson(res, status, body);
+      writeJson(res, status, { ...body }, noStore);
       return true;
     }
     switch (path) {
       case "/health/live":
-        sendJson(res, 200, { status: "ok", uptime_seconds: Math.floor(process.uptime()) });
+        writeJson(res, 200, { status: "ok", uptime_seconds: Math.floor(process.uptime()) }, noStore);
         return true;
       case "/health/ready": {
         const readiness = await checkReadiness(probes);
-        sendJson(res, readinessHttpStatus(readiness), readiness);
+        writeJson(res, readinessHttpStatus(readiness), { ...readiness }, noStore);
         return true;
       }
       default:

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Code, ConnectError } from "@connectrpc/connect";
+import type { Caller } from "../../core/access/caller.js";
 
 export type Protocol = "rest" | "connect" | "grpc" | "grpc-web";
 
@@ -19,6 +20,8 @@ export interface RequestRecord {
   procedure?: string;
   rpcStatus?: RpcStatus;
   error?: ConnectError;
+  /** Who calls, once admitted from the headers; the handler context carries it to the core. */
+  caller?: Caller;
 }
 
 const storage = new AsyncLocalStorage<RequestRecord>();

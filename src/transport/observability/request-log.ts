@@ -3,7 +3,8 @@ import { Code } from "@connectrpc/connect";
 import { codeFromHttpStatus } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "../../core/ports/logger.js";
 import { reasonOf } from "../errors/to-connect-error.js";
-import { requestPath, type NodeRequest, type NodeResponse } from "../http/http-route.js";
+import type { NodeRequest, NodeResponse } from "../http/http-route.js";
+import { requestTarget } from "../http/node-request.js";
 import type { RequestRecord, RpcStatus } from "./request-context.js";
 import { rpcStatusName } from "./rpc-status.js";
 import type { ServerMetrics } from "./server-metrics.js";
@@ -32,7 +33,7 @@ export function createRequestLog({ logger, metrics }: RequestLogOptions): Reques
           request_id: record.requestId,
           protocol: record.protocol,
           method: req.method,
-          path: requestPath(req),
+          path: requestTarget(req).path,
           procedure,
           status: res.statusCode,
           code: rpcStatus === undefined ? undefined : code,
@@ -63,12 +64,12 @@ function rpcStatusOf(res: NodeResponse, record: RequestRecord): RpcStatus {
 // Only paths the RPC router knows reach it with an RPC protocol: unknown ones
 // are handed back as REST 404s.
 function procedureOf(req: NodeRequest, record: RequestRecord): string | undefined {
-  return record.procedure ?? (record.protocol === "rest" ? undefined : requestPath(req));
+  return record.procedure ?? (record.protocol === "rest" ? undefined : requestTarget(req).path);
 }
 
 // REST paths carry ids, so a metric label takes a REST call's procedure or
 // one of the fixed paths, and the number of series stays bounded.
 function fixedPathOf(req: NodeRequest): string {
-  const path = requestPath(req);
+  const path = requestTarget(req).path;
   return path === "/health/live" || path === "/health/ready" || path === "/metrics" ? path : "other";
 }

@@ -11,7 +11,7 @@ import {
   ServerReflectionRequestSchema as RequestSchemaV1alpha,
   ServerReflectionResponseSchema as ResponseSchemaV1alpha,
 } from "../../../gen/grpc/reflection/v1alpha/reflection_pb.js";
-import type { ServiceBinding } from "../services/bindings.js";
+import { served, type ServedService } from "../procedures/procedure-table.js";
 import { reflectionAnswer } from "./reflection-answer.js";
 import { reflectionCatalog } from "./reflection-catalog.js";
 
@@ -26,8 +26,8 @@ const errorDetailFiles = [ErrorInfoSchema.file];
  * and the same as grpc.reflection.v1alpha, which older grpcurl and
  * `buf curl --reflect-protocol grpc-v1alpha` speak.
  */
-export function grpcReflectionBindings(served: readonly DescService[]): ServiceBinding[] {
-  const catalog = reflectionCatalog([...served, ServerReflection, ServerReflectionV1alpha], errorDetailFiles);
+export function grpcReflectionServices(services: readonly DescService[]): ServedService[] {
+  const catalog = reflectionCatalog([...services, ServerReflection, ServerReflectionV1alpha], errorDetailFiles);
   const v1: ServiceImpl<typeof ServerReflection> = {
     async *serverReflectionInfo(requests) {
       for await (const request of requests) yield reflectionAnswer(catalog, request);
@@ -43,8 +43,5 @@ export function grpcReflectionBindings(served: readonly DescService[]): ServiceB
       }
     },
   };
-  return [
-    { service: ServerReflection, implementation: v1 as unknown as ServiceBinding["implementation"] },
-    { service: ServerReflectionV1alpha, implementation: v1alpha as unknown as ServiceBinding["implementation"] },
-  ];
+  return [served(ServerReflection, v1, "open"), served(ServerReflectionV1alpha, v1alpha, "open")];
 }

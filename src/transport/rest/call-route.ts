@@ -1,12 +1,14 @@
 import { create, type JsonValue } from "@bufbuild/protobuf";
 import { Code, ConnectError, createHandlerContext } from "@connectrpc/connect";
+import { currentRequest } from "../observability/request-context.js";
+import { withCaller } from "../security/caller-context.js";
 import { clientAddressValues } from "../security/client-address.js";
 import { requestHeaders, requestUrl, type NodeRequest } from "../http/node-request.js";
 import { readBody } from "./read-body.js";
 import { renderResponse } from "./render-json.js";
 import { buildRequestMessage } from "./request-message.js";
 import type { RestRoute } from "./routes.js";
-import type { NodeResponse } from "./write-json.js";
+import type { NodeResponse } from "../http/http-route.js";
 
 export interface RouteCall {
   route: RestRoute;
@@ -43,17 +45,17 @@ export async function callRoute({ route, variables, query, request, response, ma
   const onClose = () => clientGone.abort(new ConnectError("the client closed the request", Code.Canceled));
   response.once("close", onClose);
   const context = createHandlerContext({
-    service: route.service,
+    service: route.method.parent,
     method: route.method,
     protocolName: "rest",
     requestMethod: request.method ?? route.verb,
     url: requestUrl(request),
     requestSignal: clientGone.signal,
     requestHeader: requestHeaders(request),
-    contextValues: clientAddressValues(request),
+    contextValues: withCaller(clientAddressValues(request), currentRequest()?.caller),
   });
   try {
-    const output = create(route.output, (await route.implementation(input, context)) as never);
+    const output = create(route.output, await route.call(input, context));
     return {
       status: route.successStatus,
       body: renderResponse(route.output, output, route.responseBodyField),

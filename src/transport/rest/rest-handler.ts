@@ -1,57 +1,81 @@
-import type { Logger } from "../../core/ports/logger.js";
-import type { ServiceBinding } from "../services/bindings.js";
+import type { NodeRequest, NodeResponse } from "../http/http-route.js";
+import { requestTarget } from "../http/node-request.js";
+import { abandonRequestBody } from "../http/read-request-bytes.js";
+import { writeJson } from "../http/write-json.js";
+import { currentRequest } from "../observability/request-context.js";
+import type { Procedure } from "../procedures/procedure-table.js";
 import { callRoute } from "./call-route.js";
 import { errorResponse, protocolErrorResponse, type RestErrorResponse } from "./error-response.js";
-import { matchRoute } from "./match-route.js";
-import { requestTarget, type NodeRequest } from "../http/node-request.js";
-import { abandonRequestBody } from "../http/read-request-bytes.js";
+import { matchRoute, type RouteMatch } from "./match-route.js";
 import { buildRestRoutes } from "./routes.js";
-import { writeJson, type NodeResponse } from "./write-json.js";
 
 export interface RestHandlerOptions {
   /** The largest request body read; larger ones get 413. Default 1 MiB. */
   maxBodyBytes?: number;
-  /** Where internal errors are reported with their cause, which their answer leaves out. */
-  logger?: Logger;
 }
 
-/** Answers a request when its path is a REST path; resolves false to let the caller route it elsewhere. */
-export type RestHandler = (request: NodeRequest, response: NodeResponse) => Promise<boolean>;
+/** A request matched to a REST route, its path variables and its query. */
+export type RestCall = Extract<RouteMatch, { kind: "found" }> & { query: URLSearchParams };
+
+/**
+ * REST/JSON transcoding of the procedure table, driven by the methods'
+ * google.api.http annotations: the route table is built once, here, so that
+ * a broken annotation stops the server at start-up. Matching and answering
+ * are apart, so that the server admits the caller in between, before the
+ * body is read.
+ */
+export interface RestTranscoder {
+  /** The route of a request; "none" when its path is not a REST path. */
+  match(request: NodeRequest): RestCall | Exclude<RouteMatch, { kind: "found" }>;
+  /** Reads the body, calls the procedure and writes its answer or its error. */
+  answer(call: RestCall, request: NodeRequest, response: NodeResponse): Promise<void>;
+  /** 405 with Allow, for a REST path and the wrong method. */
+  refuseMethod(allowed: string[], request: NodeRequest, response: NodeResponse): void;
+}
 
 const defaultMaxBodyBytes = 1024 * 1024;
 
-/**
- * REST/JSON transcoding of the bound services, driven by their google.api.http
- * annotations: the route table is built once, here, so that a broken
- * annotation stops the server at start-up.
- */
-export function createRestHandler(bindings: ServiceBinding[], options: RestHandlerOptions = {}): RestHandler {
-  const routes = buildRestRoutes(bindings);
+export function createRestTranscoder(procedures: readonly Procedure[], options: RestHandlerOptions = {}): RestTranscoder {
+  const routes = buildRestRoutes(procedures);
   const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
-  return async (request, response) => {
-    const { path, query } = requestTarget(request);
-    const match = matchRoute(routes, request.method ?? "", path);
-    switch (match.kind) {
-      case "none":
-        return false;
-      case "wrong_method":
-        response.setHeader("allow", match.allowed.join(", "));
-        writeError(response, protocolErrorResponse("method_not_allowed", `${path} answers ${match.allowed.join(", ")} only`));
-        return true;
-      case "found":
-        try {
-          const answer = await callRoute({ route: match.route, variables: match.variables, query, request, response, maxBodyBytes });
-          writeJson(response, answer.status, answer.body, answer.headers);
-        } catch (error) {
-          const failure = errorResponse(error);
-          if (failure.body.error === "request_too_large") abandonRequestBody(request, response);
-          if (failure.body.error === "internal_error") {
-            options.logger?.error({ err: error, method: match.route.method.toString() }, "REST call failed");
-          }
-          writeError(response, failure);
-        }
-        return true;
-    }
+  return {
+    match(request) {
+      const { path, query } = requestTarget(request);
+      const match = matchRoute(routes, request.method ?? "", path);
+      return match.kind === "found" ? { ...match, query } : match;
+    },
+    async answer({ route, variables, query }, request, response) {
+      try {
+        const answer = await callRoute({ route, variables, query, request, response, maxBodyBytes });
+        writeJson(response, answer.status, answer.body, answer.headers);
+      } catch (error) {
+        const failure = errorResponse(error);
+        if (failure.body.error === "request_too_large") abandonRequestBody(request, response);
+        // Failures of the procedure itself were logged by its chain.
+        if (failure.body.error === "internal_error" && currentRequest()?.rpcStatus === undefined) throw error;
+        writeError(response, failure);
+      }
+    },
+    refuseMethod(allowed, request, response) {
+      response.setHeader("allow", allowed.join(", "));
+      writeError(response, protocolErrorResponse("method_not_allowed", `${requestTarget(request).path} answers ${allowed.join(", ")} only`));
+    },
+  };
+}
+
+/**
+ * The transcoder on its own, for a server that asks nobody who they are:
+ * answers a request when its path is a REST path, and resolves false to let
+ * the caller route it elsewhere.
+ */
+export function createRestHandler(procedures: readonly Procedure[], options: RestHandlerOptions = {}) {
+  const rest = createRestTranscoder(procedures, options);
+  return async (request: NodeRequest, response: NodeResponse): Promise<boolean> => {
+    const match = rest.match(request);
+    if (match.kind === "none") return false;
+    if (match.kind === "wrong_method") rest.refuseMethod(match.allowed, request, response);
+    else await rest.answer(match, request, response);
+    return true;
   };
 }
 

@@ -1,20 +1,19 @@
-import { getOption, hasOption, type DescField, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
+import { getOption, hasOption, type DescField, type DescMessage, type DescMethod } from "@bufbuild/protobuf";
 import { http } from "../../../gen/google/api/annotations_pb.js";
 import type { HttpRule } from "../../../gen/google/api/http_pb.js";
 import { http_success_status } from "../../../gen/sched/v1/http_options_pb.js";
-import type { ServiceBinding } from "../services/bindings.js";
+import type { Procedure, UnaryCall } from "../procedures/procedure-table.js";
 import { parsePathTemplate, type PathTemplate } from "./path-template.js";
 import { queryFieldsOf, type RequestShape } from "./request-message.js";
-
-export type UnaryImplementation = (request: unknown, context: unknown) => Promise<unknown>;
 
 /** One HTTP binding of an RPC, checked against the descriptors at start-up. */
 export interface RestRoute extends RequestShape {
   verb: string;
   template: PathTemplate;
-  service: DescService;
+  procedure: Procedure;
   method: DescMethod;
-  implementation: UnaryImplementation;
+  /** The procedure's implementation, inside its chain. */
+  call: UnaryCall;
   output: DescMessage;
   /** response_body: the field of the response that is the HTTP body; the whole response when undefined. */
   responseBodyField: DescField | undefined;
@@ -22,34 +21,33 @@ export interface RestRoute extends RequestShape {
 }
 
 /**
- * The route table, from the google.api.http annotations of every bound
- * service, most specific template first. Every mistake in an annotation is a
+ * The REST route table, from the google.api.http annotations of the
+ * procedure table's methods, most specific template first. Every mistake in an annotation is a
  * start-up error naming the method, so that none surfaces as a request failure.
  */
-export function buildRestRoutes(bindings: readonly ServiceBinding[]): RestRoute[] {
+export function buildRestRoutes(procedures: readonly Procedure[]): RestRoute[] {
   const routes: RestRoute[] = [];
   const seen = new Map<string, string>();
-  for (const { service, implementation } of bindings) {
-    for (const method of service.methods) {
-      if (!hasOption(method, http)) continue;
-      const rule = getOption(method, http);
-      const handler = (implementation as Record<string, UnaryImplementation | undefined>)[method.localName];
-      for (const binding of [rule, ...rule.additionalBindings]) {
-        const route = routeOf(method, binding, handler, binding !== rule);
-        const key = `${route.verb} ${route.template.shape}`;
-        const other = seen.get(key);
-        if (other !== undefined) fail(method, `${key} is already bound to ${other}`);
-        seen.set(key, describe(method));
-        routes.push(route);
-      }
+  for (const procedure of procedures) {
+    const { method } = procedure;
+    if (!hasOption(method, http)) continue;
+    const rule = getOption(method, http);
+    for (const binding of [rule, ...rule.additionalBindings]) {
+      const route = routeOf(procedure, binding, binding !== rule);
+      const key = `${route.verb} ${route.template.shape}`;
+      const other = seen.get(key);
+      if (other !== undefined) fail(method, `${key} is already bound to ${other}`);
+      seen.set(key, describe(method));
+      routes.push(route);
     }
   }
   return routes.sort((a, b) => compareSpecificity(b.template.specificity, a.template.specificity));
 }
 
-function routeOf(method: DescMethod, rule: HttpRule, handler: UnaryImplementation | undefined, nested: boolean): RestRoute {
-  if (method.methodKind !== "unary") fail(method, "only unary methods can have a google.api.http binding");
-  if (handler === undefined) fail(method, "it has a google.api.http binding but no implementation");
+function routeOf(procedure: Procedure, rule: HttpRule, nested: boolean): RestRoute {
+  const { method, spec } = procedure;
+  if (spec.kind !== "unary") return fail(method, "only unary methods can have a google.api.http binding");
+  if (!procedure.implemented) fail(method, "it has a google.api.http binding but no implementation");
   if (nested && rule.additionalBindings.length > 0) fail(method, "additional_bindings may not nest");
   const pattern = patternOf(rule) ?? fail(method, "its google.api.http binding has no get, put, post, delete, patch or custom path");
   const template = parseTemplate(method, pattern.path);
@@ -65,9 +63,9 @@ function routeOf(method: DescMethod, rule: HttpRule, handler: UnaryImplementatio
   return {
     verb: pattern.verb,
     template,
-    service: method.parent,
+    procedure,
     method,
-    implementation: handler,
+    call: spec.impl,
     input: method.input,
     output: method.output,
     pathFields,

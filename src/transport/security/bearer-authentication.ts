@@ -1,7 +1,6 @@
 import type { Caller } from "../../core/access/caller.js";
 import { SchedError } from "../../core/errors.js";
 import type { TokenVerifier } from "../../core/ports/token-verifier.js";
-import type { Authenticate } from "./authenticate.js";
 
 /** Establishes the caller from a request's headers, or throws SchedError("unauthenticated"). */
 export type AuthenticateHeaders = (headers: Headers) => Promise<Caller>;
@@ -19,9 +18,4 @@ export function bearerAuthentication(verifier: TokenVerifier): AuthenticateHeade
     if (token === undefined) throw new SchedError("unauthenticated", "authentication required");
     return verifier.verify(token);
   };
-}
-
-/** The RPC form, for schedServiceBindings. */
-export function authenticateRequests(authenticateHeaders: AuthenticateHeaders): Authenticate {
-  return (context) => authenticateHeaders(context.requestHeader);
 }

@@ -25,3 +25,8 @@ export function clientConnectionOf(context: HandlerContext): object | undefined 
 export function clientAddressOf(context: HandlerContext): string {
   return context.values.get(clientAddressKey);
 }
+
+/** The peer's address of a request, for admission before any handler context exists. */
+export function clientAddress(request: NodeRequest): string {
+  return request.socket?.remoteAddress ?? "unknown";
+}

@@ -1,7 +1,7 @@
 import { SchedError } from "../../core/errors.js";
 import type { RateLimiter } from "../../core/ports/rate-limiter.js";
 import type { AuthenticateHeaders } from "./bearer-authentication.js";
-import { limitedAuthentication } from "./rate-limited-access.js";
+import { limitedAuthentication } from "./admission.js";
 
 /** Admits a request (its headers, from its client address) to a route, or throws. */
 export type AuthorizeHeaders = (headers: Headers, clientAddress: string) => Promise<void>;

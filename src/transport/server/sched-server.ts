@@ -1,72 +1,76 @@
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { CoreServices } from "../../core/services/core-services.js";
 import type { Logger } from "../../core/ports/logger.js";
-import type { DependencyProbes } from "../health/dependency-probes.js";
 import { grpcUnaryRoute } from "../grpc/grpc-unary-route.js";
 import { answerUnknownGrpcMethod } from "../grpc/grpc-unimplemented.js";
-import { grpcHealthBinding } from "../health/grpc-health-service.js";
+import type { DependencyProbes } from "../health/dependency-probes.js";
+import { grpcHealthService } from "../health/grpc-health-service.js";
 import type { WatchStreamLimitsOptions } from "../health/watch-stream-limits.js";
+import { clientAddressValues } from "../security/client-address.js";
 import { healthRoutes } from "../health/health-routes.js";
+import type { NodeRequest, NodeResponse } from "../http/http-route.js";
 import { metricsRoute } from "../observability/metrics-route.js";
-import { observedBindings } from "../observability/observed-bindings.js";
 import { currentRequest } from "../observability/request-context.js";
 import { createRequestLog } from "../observability/request-log.js";
 import type { ServerMetrics } from "../observability/server-metrics.js";
-import { grpcReflectionBindings } from "../reflection/grpc-reflection-service.js";
-import { createRestHandler, restNotFound } from "../rest/rest-handler.js";
-import type { Authenticate } from "../security/authenticate.js";
-import { clientAddressValues } from "../security/client-address.js";
+import { procedureChain } from "../procedures/procedure-chain.js";
+import { ProcedureTable } from "../procedures/procedure-table.js";
+import { registerProcedures } from "../procedures/register-procedures.js";
+import { grpcReflectionServices } from "../reflection/grpc-reflection-service.js";
+import { createRestTranscoder, restNotFound } from "../rest/rest-handler.js";
+import { openAdmission, type Admit } from "../security/admission.js";
+import { withCaller } from "../security/caller-context.js";
 import type { AuthorizeHeaders } from "../security/metrics-access.js";
-import { registerBindings, schedServiceBindings } from "../services/bindings.js";
-import type { CoreServices } from "../../core/services/core-services.js";
-import type { NodeRequest, NodeResponse } from "../http/http-route.js";
+import { schedServices } from "../services/sched-services.js";
 import { createRequestHandler } from "./request-handler.js";
 import { startServer, type RunningServer, type ServerTimeouts } from "./start-server.js";
 import { strictJsonOptions } from "./strict-json-options.js";
 
-export interface SchedServerOptions {
+export interface SchedHandlerOptions {
   core: CoreServices;
   probes: DependencyProbes;
   metrics: ServerMetrics;
   logger: Logger;
-  port: number;
-  host?: string;
   /** The largest request body any protocol accepts. */
   maxBodyBytes?: number;
-  timeouts?: Partial<ServerTimeouts>;
-  /** PEM certificate and key; cleartext without them. */
-  tls?: { cert: Buffer; key: Buffer };
-  /** Who calls each RPC (and whether they may, now); everybody is anonymous without it. */
-  authenticate?: Authenticate;
+  /** Who calls each RPC of the sched services (and whether they may, now); everybody is anonymous without it. */
+  admit?: Admit;
   /** Guards /metrics; open without it. */
   authorizeMetrics?: AuthorizeHeaders;
   /** Bounds on open health Watch streams; defaultWatchLimits without it. */
   watchLimits?: WatchStreamLimitsOptions;
 }
 
+export interface SchedServerOptions extends SchedHandlerOptions {
+  port: number;
+  host?: string;
+  timeouts?: Partial<ServerTimeouts>;
+  /** PEM certificate and key; cleartext without them. */
+  tls?: { cert: Buffer; key: Buffer };
+}
+
 const defaultMaxBodyBytes = 1024 * 1024;
 
-/** The whole API on one port: health, metrics, REST, Connect, gRPC-Web and gRPC. */
-export async function startSchedServer(options: SchedServerOptions): Promise<RunningServer> {
+/**
+ * Every protocol of the API as one Node request handler: health, metrics,
+ * REST, Connect, gRPC-Web and gRPC. `shutdown` ends long-lived calls (health
+ * Watch) when the server drains; unary calls under way ignore it and finish.
+ */
+export function createSchedHandler(options: SchedHandlerOptions, shutdown?: AbortSignal): (req: NodeRequest, res: NodeResponse) => void {
   const { core, probes, metrics, logger, maxBodyBytes = defaultMaxBodyBytes } = options;
-  // Ends long-lived calls (health Watch) when the server drains; unary calls
-  // under way ignore it and finish.
-  const shutdown = new AbortController();
   const observer = { metrics, logger };
-  const services = observedBindings(schedServiceBindings(core, options.authenticate), observer);
-  const health = grpcHealthBinding({
-    probes,
-    services: services.map(({ service }) => service.typeName),
-    watchLimits: options.watchLimits,
-  });
-  const reflection = grpcReflectionBindings([...services, health].map(({ service }) => service));
-  const grpcStandard = observedBindings([health, ...reflection], observer);
+  const sched = schedServices(core);
+  const health = grpcHealthService({ probes, services: sched.map(({ service }) => service.typeName), watchLimits: options.watchLimits });
+  const reflection = grpcReflectionServices([...sched, health].map(({ service }) => service));
+  const procedures = new ProcedureTable([...sched, health, ...reflection], procedureChain(observer));
   const rpc = connectNodeAdapter({
-    routes: (router) => registerBindings(router, [...services, ...grpcStandard]),
+    routes: (router) => registerProcedures(router, procedures.procedures),
     readMaxBytes: maxBodyBytes,
     jsonOptions: strictJsonOptions,
+    // Called as connect-node takes the request, inside its request context.
     // connect-node types the request structurally; it is the one we handed it.
-    contextValues: (req) => clientAddressValues(req as NodeRequest),
-    shutdownSignal: shutdown.signal,
+    contextValues: (req) => withCaller(clientAddressValues(req as NodeRequest), currentRequest()?.caller),
+    shutdownSignal: shutdown,
     // Plain `curl -d` calls are welcome; the header only guards browsers' CORS.
     requireConnectProtocolHeader: false,
     fallback: (req, res) => {
@@ -78,17 +82,23 @@ export async function startSchedServer(options: SchedServerOptions): Promise<Run
       restNotFound(res as NodeResponse);
     },
   });
-  const handler = createRequestHandler({
-    routes: [
-      healthRoutes(probes),
-      metricsRoute(metrics.registry, options.authorizeMetrics),
-      grpcUnaryRoute(services, { maxBodyBytes, shutdownSignal: shutdown.signal }),
-      createRestHandler(services, { maxBodyBytes, logger }),
-    ],
+  return createRequestHandler({
+    routes: [healthRoutes(probes), metricsRoute(metrics.registry, options.authorizeMetrics)],
+    procedures,
+    rest: createRestTranscoder(procedures.procedures, { maxBodyBytes }),
+    grpcUnary: grpcUnaryRoute(procedures.procedures, { maxBodyBytes, shutdownSignal: shutdown }),
     rpc,
+    admit: options.admit ?? openAdmission,
     requestLog: createRequestLog(observer),
     logger,
   });
+}
+
+/** The whole API on one port: health, metrics, REST, Connect, gRPC-Web and gRPC. */
+export async function startSchedServer(options: SchedServerOptions): Promise<RunningServer> {
+  const { logger } = options;
+  const shutdown = new AbortController();
+  const handler = createSchedHandler(options, shutdown.signal);
   const server = await startServer({
     port: options.port,
     host: options.host,

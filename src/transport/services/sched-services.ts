@@ -1,0 +1,17 @@
+import { AppointmentService } from "../../../gen/sched/v1/appointment_service_pb.js";
+import { DirectoryService } from "../../../gen/sched/v1/directory_service_pb.js";
+import { SlotService } from "../../../gen/sched/v1/slot_service_pb.js";
+import type { CoreServices } from "../../core/services/core-services.js";
+import { served, type ServedService } from "../procedures/procedure-table.js";
+import { appointmentService } from "./appointment-service.js";
+import { directoryService } from "./directory-service.js";
+import { slotService } from "./slot-service.js";
+
+/** The sched services on the core; every one of their calls needs a caller. */
+export function schedServices(core: CoreServices): ServedService[] {
+  return [
+    served(AppointmentService, appointmentService(core), "caller"),
+    served(SlotService, slotService(core), "caller"),
+    served(DirectoryService, directoryService(core), "caller"),
+  ];
+}
