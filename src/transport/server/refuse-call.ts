@@ -1,4 +1,4 @@
-import { constants as http2Constants } from "node:http2";
+import { constants as http2Constants, type ServerHttp2Stream } from "node:http2";
 import { encodeEnvelope } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
@@ -16,7 +16,8 @@ import { errorResponse } from "../rest/error-response.js";
  * reading the body: the refusal costs the same whatever the body's size.
  */
 export function refuseCall(protocol: Protocol, request: NodeRequest, response: NodeResponse, error: unknown): void {
-  if (bodyPending(request)) abandonRequestBody(request, response);
+  if (protocol === "grpc" && "stream" in request) discardBody(request.stream);
+  else if (bodyPending(request)) abandonRequestBody(request, response);
   if (protocol === "rest") {
     const { status, body, headers } = errorResponse(error);
     writeJson(response, status, { ...body }, headers);
@@ -34,12 +35,10 @@ export function refuseCall(protocol: Protocol, request: NodeRequest, response: N
       return;
     }
     case "grpc": {
-      // Trailers-only: the status in the one HEADERS frame that ends the stream.
-      const status = setTrailerStatus(new Headers(failure.metadata), failure);
-      response.writeHead(200, { ...Object.fromEntries(status), "content-type": contentType });
+      // As connect-node answers a failed call: headers, then the status in the trailers.
+      response.writeHead(200, { "content-type": contentType });
+      response.addTrailers(Object.fromEntries(setTrailerStatus(new Headers(failure.metadata), failure)));
       response.end();
-      // Its HEADERS frame is queued before the reset that stops the client sending (RFC 9113, 8.1).
-      if ("stream" in request && !request.stream.closed) request.stream.close(http2Constants.NGHTTP2_NO_ERROR);
       return;
     }
     case "grpc-web": {
@@ -51,6 +50,20 @@ export function refuseCall(protocol: Protocol, request: NodeRequest, response: N
     }
   }
 }
+
+// gRPC clients read a status sent while they still send, but some take a
+// reset that follows it as the call's failure: what arrives is dropped
+// unread, and a client that goes on past a body's cap is cut off.
+function discardBody(stream: ServerHttp2Stream): void {
+  let discarded = 0;
+  stream.on("data", (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > discardLimitBytes && !stream.closed) stream.close(http2Constants.NGHTTP2_CANCEL);
+  });
+  stream.resume();
+}
+
+const discardLimitBytes = 1024 * 1024;
 
 // Whether the client may still be sending a body that nobody will read.
 function bodyPending(request: NodeRequest): boolean {
