@@ -37,13 +37,13 @@ export function refuseCall(protocol: Protocol, request: NodeRequest, response: N
     case "grpc": {
       // As connect-node answers a failed call: headers, then the status in the trailers.
       response.writeHead(200, { "content-type": contentType });
-      response.addTrailers(Object.fromEntries(setTrailerStatus(new Headers(failure.metadata), failure)));
+      response.addTrailers(Object.fromEntries(setTrailerStatus(new Headers(), failure)));
       response.end();
       return;
     }
     case "grpc-web": {
       // gRPC-Web carries the status in a trailer frame at the end of the body.
-      const trailer = setTrailerStatus(new Headers(failure.metadata), failure);
+      const trailer = setTrailerStatus(new Headers(), failure);
       response.writeHead(200, { "content-type": contentType });
       response.end(encodeEnvelope(trailerFlag, trailerSerialize(trailer)));
       return;
