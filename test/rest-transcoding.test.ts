@@ -154,6 +154,7 @@ describe("the route table", () => {
         "POST /slots/{id}/unblock 200",
         "GET /clinicians 200",
         "GET /clinicians/{id} 200",
+        "GET /patients 200",
         "GET /patients/{id} 200",
         "POST /clinicians 201",
         "POST /patients 201",
