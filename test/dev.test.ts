@@ -104,7 +104,7 @@ describe("sched dev", () => {
     expect(dev.banner).toContain("for sched seed or sched simulate, run sched dev with POSTGRES_DSN and give them the same.");
     // The CLI example books another slot for another patient, so that
     // pasting both lines in order books twice.
-    const cliExample = /npx sched book --slot (\S+) --patient (\S+) --url (http:\/\/localhost:\d+)/.exec(dev.banner);
+    const cliExample = / sched book --slot (\S+) --patient (\S+) --url (http:\/\/localhost:\d+)/.exec(dev.banner);
     expect(cliExample).not.toBeNull();
     const [, cliSlot, cliPatient, cliUrl] = cliExample!;
     expect([cliSlot, cliPatient]).not.toContain(dev.slotId);

@@ -44,8 +44,10 @@ function tryIt(address: string, [curl, cli]: DemoBooking[]): string[] {
   return [
     "  Book a slot:",
     `    curl -XPOST ${address}/appointments -d '${body}'`,
-    ...(cli === undefined ? [] : [`    npx sched book --slot ${cli.slotId} --patient ${cli.patientId} --url http://${address}`]),
+    ...(cli === undefined ? [] : [`    sched book --slot ${cli.slotId} --patient ${cli.patientId} --url http://${address}`]),
     "  List patients:",
-    `    npx sched patients list --url http://${address}`,
+    `    sched patients list --url http://${address}`,
+    // npx would first copy the whole package into npm's cache, for seconds on every call.
+    "  (sched is on the PATH after npm link; in this folder, node bin/sched.js does the same.)",
   ];
 }
