@@ -1,6 +1,7 @@
 import http2 from "node:http2";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { statusDetailsReasons } from "../support/grpc-client.js";
+import type { Attempt, PickCaller } from "./bench-callers.js";
 import { RawHttp1Client, type RawAnswer } from "./raw-http1-client.js";
 import {
   AppointmentService,
@@ -14,7 +15,7 @@ import {
  */
 
 export type Outcome = { kind: "booked" } | { kind: "conflict"; reason: string } | { kind: "error"; reason: string };
-export type Book = (slotId: string, patientId: string) => Promise<Outcome>;
+export type Book = (attempt: Attempt) => Promise<Outcome>;
 
 export interface CellResult {
   attempts: number;
@@ -34,10 +35,10 @@ export interface Clients {
 /** Client i talks to ports[i % ports.length]: the clients are dealt to the server processes. */
 export function restClients(ports: number[], count: number): Clients {
   const connections = Array.from({ length: count }, (_, i) => new RawHttp1Client("127.0.0.1", ports[i % ports.length]!));
-  const books = connections.map((connection): Book => async (slotId, patientId) => {
+  const books = connections.map((connection): Book => async ({ slotId, patientId, authorization }) => {
     let answer: RawAnswer;
     try {
-      answer = await connection.post("/appointments", JSON.stringify({ slot_id: slotId, patient_id: patientId }));
+      answer = await connection.post("/appointments", JSON.stringify({ slot_id: slotId, patient_id: patientId }), authorization);
     } catch (error) {
       return { kind: "error", reason: (error as NodeJS.ErrnoException).code ?? (error as Error).message };
     }
@@ -72,7 +73,7 @@ export function grpcClients(ports: number[], count: number): Clients {
     session.on("error", () => {});
     return session;
   });
-  const books = sessions.map((session): Book => (slotId, patientId) =>
+  const books = sessions.map((session): Book => ({ slotId, patientId, authorization }) =>
     new Promise<Outcome>((resolve) => {
       const message = toBinary(input, create(CreateAppointmentRequestSchema, { slotId, patientId }));
       const frame = Buffer.alloc(5 + message.length);
@@ -80,7 +81,9 @@ export function grpcClients(ports: number[], count: number): Clients {
       frame.set(message, 5);
       let stream: http2.ClientHttp2Stream;
       try {
-        stream = session.request({ ":method": "POST", ":path": createPath, "content-type": "application/grpc+proto", te: "trailers" });
+        const headers: http2.OutgoingHttpHeaders = { ":method": "POST", ":path": createPath, "content-type": "application/grpc+proto", te: "trailers" };
+        if (authorization !== undefined) headers.authorization = authorization;
+        stream = session.request(headers);
       } catch (error) {
         return resolve({ kind: "error", reason: (error as Error).message });
       }
@@ -107,8 +110,8 @@ export function grpcClients(ports: number[], count: number): Clients {
   return { books, close: () => sessions.forEach((session) => session.close()) };
 }
 
-/** Every client books random (slot, patient) pairs back to back until the time is up. */
-export async function runCell(clients: Clients, slotIds: string[], patientIds: string[], seconds: number, keepLatencies = true): Promise<CellResult> {
+/** Every client books random slots for the callers `pickCaller` draws, back to back until the time is up. */
+export async function runCell(clients: Clients, slotIds: string[], pickCaller: PickCaller, seconds: number, keepLatencies = true): Promise<CellResult> {
   const result: CellResult = { attempts: 0, booked: 0, conflicts: 0, errors: 0, reasons: {}, seconds: 0, latenciesMs: [] };
   const started = performance.now();
   const until = started + seconds * 1000;
@@ -117,7 +120,7 @@ export async function runCell(clients: Clients, slotIds: string[], patientIds: s
     clients.books.map(async (book) => {
       while (performance.now() < until) {
         const sent = performance.now();
-        const outcome = await book(pick(slotIds), pick(patientIds));
+        const outcome = await book({ slotId: pick(slotIds), ...pickCaller() });
         if (keepLatencies) result.latenciesMs.push(performance.now() - sent);
         result.attempts += 1;
         if (outcome.kind === "booked") result.booked += 1;

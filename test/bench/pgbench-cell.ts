@@ -25,13 +25,25 @@ export async function pgbenchCell(...args: Parameters<typeof pgbenchOnce>): Prom
   }
 }
 
-/** pgbench running the booking statement itself: the storage layer's limit, the baseline of every ratio. */
-async function pgbenchOnce(db: pg.Client, shape: Shape, clients: number, scriptPath: string, database: string, secondsAsked: number, workDir: string): Promise<Row> {
+/** What a pgbench cell runs: our booking statement by default, or the minimal reference booking. */
+export interface PgbenchScript {
+  path: string;
+  /** The row's protocol column: pgbench (our statement) or reference. */
+  protocol: string;
+  /** Counts the bookings the cell made (one row, column `booked`). */
+  bookedQuery: string;
+}
+
+/** Bookings of our statement: the holds a cell leaves behind (reset empties them between cells). */
+export const ourBookedQuery = "SELECT count(*)::int AS booked FROM appointments WHERE status = 'pending'";
+
+/** pgbench running a booking statement: the storage layer's limit, the baseline of every ratio. */
+async function pgbenchOnce(db: pg.Client, shape: Shape, clients: number, script: PgbenchScript, database: string, secondsAsked: number, workDir: string): Promise<Row> {
   const url = new URL(adminDsn);
-  const logDir = mkdtempSync(join(workDir, `pgbench-${shape}-${clients}-`));
+  const logDir = mkdtempSync(join(workDir, `${script.protocol}-${shape}-${clients}-`));
   const args = [
     "-h", url.hostname, "-p", url.port || "5432", "-U", decodeURIComponent(url.username || "postgres"),
-    "-n", "-M", "prepared", "-f", scriptPath, "-c", String(clients), "-j", String(clients), "-T", String(Math.max(1, Math.round(secondsAsked))),
+    "-n", "-M", "prepared", "-f", script.path, "-c", String(clients), "-j", String(clients), "-T", String(Math.max(1, Math.round(secondsAsked))),
     "-l", "--log-prefix", join(logDir, "tx"), database,
   ];
   const child = spawn("pgbench", args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PGPASSWORD: decodeURIComponent(url.password) } });
@@ -44,7 +56,7 @@ async function pgbenchOnce(db: pg.Client, shape: Shape, clients: number, scriptP
   const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
   live.delete(child);
   const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout);
-  if (tps === null || tps[1] === undefined) throw new Error(`pgbench (${shape}, ${clients}) exited ${code}: ${stderr}${stdout}`);
+  if (tps === null || tps[1] === undefined) throw new Error(`pgbench ${script.protocol} (${shape}, ${clients}) exited ${code}: ${stderr}${stdout}`);
   const failed = /number of failed transactions: (\d+)/.exec(stdout);
   const aborted = (stderr.match(/client \d+ aborted/g) ?? []).length;
   const latencies: number[] = [];
@@ -62,12 +74,12 @@ async function pgbenchOnce(db: pg.Client, shape: Shape, clients: number, scriptP
   }
   latencies.sort((a, b) => a - b);
   // A refusal is a row of the statement, not an error: the holds left behind are the bookings.
-  const { rows } = await db.query<{ booked: number }>("SELECT count(*)::int AS booked FROM appointments WHERE status = 'pending'");
+  const { rows } = await db.query<{ booked: number }>(script.bookedQuery);
   const booked = rows[0]?.booked ?? 0;
   const attempts = latencies.length;
   const seconds = Math.max(1, Math.round(secondsAsked));
   return {
-    protocol: "pgbench",
+    protocol: script.protocol,
     shape,
     clients,
     attemptsPerSecond: Number(tps[1]),

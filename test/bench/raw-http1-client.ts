@@ -26,10 +26,12 @@ export class RawHttp1Client {
     private readonly timeoutMs = 20_000,
   ) {}
 
-  post(path: string, json: string): Promise<RawAnswer> {
+  /** `authorization`, when given, is the whole header value (`Bearer …`). */
+  post(path: string, json: string, authorization?: string): Promise<RawAnswer> {
     if (this.waiting !== undefined) return Promise.reject(new Error("one request at a time per connection"));
+    const credentials = authorization === undefined ? "" : `authorization: ${authorization}\r\n`;
     // Head and body in one write: one syscall and one segment per request.
-    this.connected().write(`POST ${path} HTTP/1.1\r\nhost: ${this.host}:${this.port}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(json)}\r\n\r\n${json}`);
+    this.connected().write(`POST ${path} HTTP/1.1\r\nhost: ${this.host}:${this.port}\r\ncontent-type: application/json\r\n${credentials}content-length: ${Buffer.byteLength(json)}\r\n\r\n${json}`);
     return new Promise<RawAnswer>((resolve, reject) => (this.waiting = { resolve, reject }));
   }
 

@@ -6,11 +6,14 @@ import { join, resolve } from "node:path";
 import pg from "pg";
 import { admin, dsnFor } from "./bench-database.js";
 import { parseArgs, type Options } from "./bench-options.js";
-import { live, repoRoot, runSched, startServers, stopChild, type Server } from "./bench-processes.js";
-import { table, type Row, type Shape } from "./bench-row.js";
+import { newSigning, openCallers, tokenCallers, type PickCaller } from "./bench-callers.js";
+import { benchRateLimitPoints, live, repoRoot, runSched, startServers, stopChild, type Server } from "./bench-processes.js";
+import { securityCost, table, type Row, type ServerConfiguration, type Shape } from "./bench-row.js";
 import { pgbenchScript } from "./booking-sql.js";
-import { fillPastAppointments } from "./bulk-appointments.js";
-import { pgbenchCell } from "./pgbench-cell.js";
+import { fillPastAppointments, insertLapsedHolds } from "./bulk-appointments.js";
+import { ourBookedQuery, pgbenchCell, type PgbenchScript } from "./pgbench-cell.js";
+import { plainInsertThroughput, plainUpdateThroughput } from "./plain-bulk.js";
+import { referenceBookedQuery, referenceScript, resetReference } from "./reference-booking.js";
 import { serverCell } from "./server-cell.js";
 import { soakCell, type Soak } from "./soak-cell.js";
 import { verdicts, verdictTable } from "./targets.js";
@@ -20,10 +23,13 @@ import { expiryThroughput, seedThroughput, type Throughput } from "./throughput-
  * npm run bench [-- --seconds 10 --clients 1,16,50 --servers 2 --soak 5m --out bench-results.json]
  *
  * One machine, one run: a fresh database; pgbench running the project's own
- * booking statement as the baseline; `sched serve` processes (APP_ENV=dev, open,
- * the real Redis) under the load generator of this process; the spread run
- * again over a million stored appointments; the expiry worker and the seed
- * timed; optionally a memory soak. Every figure against its target.
+ * booking statement as the baseline, and a minimal reference booking beside
+ * it; `sched serve` processes in the production configuration (key, issuer,
+ * audience, rate limits, APP_ENV=prod; the real Redis) and, for the spread
+ * shape, open (APP_ENV=dev without a key), under the load generator of this
+ * process; the spread run again over a million stored appointments; the
+ * expiry worker and the seed against plain SQL of the same rows; optionally a
+ * memory soak. Every target a ratio of figures of this run.
  */
 
 const ttlMs = 600_000; // APPOINTMENT_TTL's default, 10m
@@ -40,7 +46,8 @@ interface Run {
   workDir: string;
   db: pg.Client;
   ids: { slots: string[]; patients: string[]; hotSlots: string[] };
-  scripts: Record<"spread" | "hot", string>;
+  scripts: Record<"spread" | "hot" | "reference", PgbenchScript>;
+  callers: Record<ServerConfiguration, PickCaller>;
   rows: Row[];
   baseline: Map<string, Row>;
   /** Past appointments are loaded: cells then delete what they made instead of truncating. */
@@ -78,22 +85,51 @@ async function main(): Promise<void> {
     console.error(`seeded ${JSON.stringify(seed.rows)} in ${seed.seconds} s`);
     db = new pg.Client({ connectionString: dsn });
     await db.connect();
-    const run: Run = { options, root, dsn, database, workDir, db, ids: await numberIds(db), scripts: { spread: join(workDir, "book-spread.sql"), hot: join(workDir, "book-hot.sql") }, rows: [], baseline: new Map(), filled: false };
-    writeFileSync(run.scripts.spread, pgbenchScript("bench_slots", run.ids.slots.length, run.ids.patients.length, ttlMs));
-    writeFileSync(run.scripts.hot, pgbenchScript("bench_hot_slots", run.ids.hotSlots.length, run.ids.patients.length, ttlMs));
+    const throughputs: Throughput[] = [seedThroughput(seed)];
+    console.error("a plain INSERT … SELECT of the seeded rows…");
+    throughputs.push(await plainInsertThroughput(db));
+    const ids = await numberIds(db);
+    const signing = newSigning();
+    const script = (name: string, text: string, protocol: string, bookedQuery: string): PgbenchScript => {
+      const path = join(workDir, name);
+      writeFileSync(path, text);
+      return { path, protocol, bookedQuery };
+    };
+    const run: Run = {
+      options, root, dsn, database, workDir, db, ids,
+      scripts: {
+        spread: script("book-spread.sql", pgbenchScript("bench_slots", ids.slots.length, ids.patients.length, ttlMs), "pgbench", ourBookedQuery),
+        hot: script("book-hot.sql", pgbenchScript("bench_hot_slots", ids.hotSlots.length, ids.patients.length, ttlMs), "pgbench", ourBookedQuery),
+        reference: script("book-reference.sql", referenceScript(ids.slots.length, ids.patients.length), "reference", referenceBookedQuery),
+      },
+      callers: { open: openCallers(ids.patients), production: await tokenCallers(ids.patients, signing) },
+      rows: [],
+      baseline: new Map(),
+      filled: false,
+    };
 
     for (const shape of shapes) for (const clients of options.clients) await baselineCell(run, shape, shape, clients);
-    const servers = await startServers(root, dsn, options.servers, join(workDir, "serve"));
-    console.error(`sched serve: ${options.servers} process(es), pids ${servers.map((s) => s.pid).join(", ")}`);
+    for (const clients of options.clients) await referenceCell(run, clients);
+
+    // The open server first, spread only: the cost of security is production's spread against it.
+    const open = await startServers(root, dsn, options.servers, join(workDir, "serve"), "open");
+    console.error(`sched serve, open: ${options.servers} process(es), pids ${open.map((s) => s.pid).join(", ")}`);
+    for (const protocol of ["rest", "grpc"] as const) for (const clients of options.clients) await servedCell(run, open, protocol, "spread", clients);
+    for (const server of open) await stopChild(server.child);
+
+    const servers = await startServers(root, dsn, options.servers, join(workDir, "serve"), "production", signing);
+    console.error(`sched serve, production configuration: ${options.servers} process(es), pids ${servers.map((s) => s.pid).join(", ")}`);
     for (const protocol of ["rest", "grpc"] as const) {
       for (const shape of shapes) for (const clients of options.clients) await servedCell(run, servers, protocol, shape, clients);
     }
 
-    const throughputs: Throughput[] = [seedThroughput(seed)];
     if (options.expiryHolds > 0) {
       await reset(run);
-      console.error(`expiry worker over ${options.expiryHolds} lapsed holds…`);
-      throughputs.push(await expiryThroughput(root, dsn, db, options.expiryHolds));
+      console.error(`expiry worker over ${options.expiryHolds} lapsed holds, after a plain UPDATE of them (rolled back)…`);
+      await insertLapsedHolds(db, options.expiryHolds);
+      await db.query("VACUUM ANALYZE appointments");
+      throughputs.push(await plainUpdateThroughput(db));
+      throughputs.push(expiryThroughput(root, dsn, options.expiryHolds));
     }
     if (options.appointments > 0) {
       await reset(run);
@@ -112,7 +148,7 @@ async function main(): Promise<void> {
       await reset(run);
       const clients = Math.max(...options.clients);
       console.error(`soak: spread, ${clients} clients (half REST, half gRPC) for ${options.soakSeconds} s, RSS every 10 s…`);
-      soak = await soakCell(servers, run.ids.slots, run.ids.patients, options.soakSeconds, clients);
+      soak = await soakCell(servers, run.ids.slots, run.callers.production, options.soakSeconds, clients);
     }
     for (const server of servers) await stopChild(server.child);
 
@@ -124,11 +160,14 @@ async function main(): Promise<void> {
       machine,
       seconds: options.seconds,
       serverProcesses: options.servers,
+      rateLimitPoints: benchRateLimitPoints,
       seed: seed.rows,
       hotSlots: hotSlotCount,
       notes: [
-        `${options.servers} sched serve process(es) (APP_ENV=dev, open, real Redis); the load generator runs in the bench process and deals its clients to them in turn`,
+        `${options.servers} sched serve process(es) per configuration, the real Redis; the load generator runs in the bench process and deals its clients to them in turn`,
+        `production: APP_ENV=prod, HS256 key, AUTH_ISSUER, AUTH_AUDIENCE, RATE_LIMIT_POINTS=${benchRateLimitPoints} per 1s; half the attempts a staff token booking any patient, half one of 200 patients' own tokens; open: APP_ENV=dev without a key; both MAX_ACTIVE_HOLDS_PER_PATIENT=0`,
         "baseline: pgbench -M prepared running createHoldStatement, with $1/$2 looked up from numbered mapping tables in a prepended CTE: the lookup is part of the baseline's cost",
+        "reference: pgbench -M prepared running the minimal booking (slot counter UPDATE guarded by active < capacity, appointment INSERT, event INSERT, one CTE) on a schema of its own; its ratio is its tps ÷ pgbench of our statement",
         "ratio = attempts/s of the cell ÷ pgbench tps at the same shape and client count (spread-1M against pgbench over the same million appointments)",
         "holds made by a cell are removed before the next; spread-1M keeps the million past appointments and their events",
       ],
@@ -141,7 +180,7 @@ async function main(): Promise<void> {
     writeFileSync(output, `${JSON.stringify(report, null, 2)}\n`);
     const figures = throughputs.map((t) => `${t.name}: ${t.rows.toLocaleString("en-US")} rows in ${t.seconds.toFixed(2)} s = ${Math.round(t.rowsPerSecond).toLocaleString("en-US")} rows/s`);
     const soakLine = soak ? [`soak: ${Math.round(soak.attemptsPerSecond)} attempts/s, RSS MB every ${soak.everySeconds} s: ${soak.samples.map((s) => Math.max(...s.rssMb).toFixed(0)).join(" ")}`] : [];
-    process.stdout.write(`${table(run.rows)}\n\n${[...figures, ...soakLine].join("\n")}\n\n${verdictTable(results)}\n\n${machine}; ${report.minutes} min\nresults: ${output}\n`);
+    process.stdout.write(`${table(run.rows)}\n\n${[...securityCost(run.rows), ...figures, ...soakLine].join("\n")}\n\n${verdictTable(results)}\n\n${machine}; ${report.minutes} min\nresults: ${output}\n`);
   } finally {
     await cleanup();
   }
@@ -177,10 +216,22 @@ async function baselineCell(run: Run, shape: Shape, script: "spread" | "hot", cl
   run.rows.push(row);
 }
 
+/** pgbench of the minimal reference booking, on a fresh reference schema; its ratio is to pgbench of our statement. */
+async function referenceCell(run: Run, clients: number): Promise<void> {
+  await resetReference(run.db, run.ids.slots.length);
+  console.error(`pgbench reference spread ${clients} clients…`);
+  const row = await pgbenchCell(run.db, "spread", clients, run.scripts.reference, run.database, run.options.seconds, run.workDir);
+  row.loadAverage = loadavg()[0];
+  const ours = run.baseline.get(`spread/${clients}`);
+  row.ratioToBaseline = ours ? row.attemptsPerSecond / ours.attemptsPerSecond : null;
+  run.rows.push(row);
+}
+
 async function servedCell(run: Run, servers: Server[], protocol: "rest" | "grpc", shape: Shape, clients: number): Promise<void> {
   await reset(run);
-  console.error(`${protocol} ${shape} ${clients} clients…`);
-  const row = await serverCell(protocol, shape, clients, servers, shape === "hot" ? run.ids.hotSlots : run.ids.slots, run.ids.patients, run.options.seconds);
+  const configuration = servers[0]!.configuration;
+  console.error(`${protocol} ${configuration} ${shape} ${clients} clients…`);
+  const row = await serverCell(protocol, shape, clients, servers, shape === "hot" ? run.ids.hotSlots : run.ids.slots, run.callers[configuration], run.options.seconds);
   const base = run.baseline.get(`${shape}/${clients}`);
   row.ratioToBaseline = base ? row.attemptsPerSecond / base.attemptsPerSecond : null;
   row.loadAverage = loadavg()[0];

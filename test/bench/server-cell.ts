@@ -2,6 +2,7 @@ import { grpcClients, percentile, restClients, runCell, type Clients } from "./l
 import type { Row, Shape } from "./bench-row.js";
 import { rssMb, type Server } from "./bench-processes.js";
 import { perAttempt, startCpuMeter } from "./cpu-meter.js";
+import type { PickCaller } from "./bench-callers.js";
 
 /** The load generator against `sched serve`, with the server's memory sampled meanwhile. */
 export async function serverCell(
@@ -10,7 +11,7 @@ export async function serverCell(
   clients: number,
   servers: Server[],
   slots: string[],
-  patients: string[],
+  pickCaller: PickCaller,
   seconds: number,
 ): Promise<Row> {
   const ports = servers.map((server) => server.port);
@@ -21,12 +22,13 @@ export async function serverCell(
   const sampler = setInterval(() => (rssMax = Math.max(rssMax, largest())), 200);
   try {
     const cpuSince = startCpuMeter(servers.map((server) => server.pid));
-    const result = await runCell(pool, slots, patients, seconds);
+    const result = await runCell(pool, slots, pickCaller, seconds);
     const cpu = perAttempt(cpuSince(), result.attempts);
     const sorted = Float64Array.from(result.latenciesMs).sort();
     const list = Array.from(sorted);
     return {
       protocol,
+      server: servers[0]!.configuration,
       shape,
       clients,
       attemptsPerSecond: result.attempts / result.seconds,

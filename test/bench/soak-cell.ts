@@ -1,5 +1,6 @@
 import { grpcClients, restClients, runCell, type Clients } from "./load.js";
 import { rssMb, type Server } from "./bench-processes.js";
+import type { PickCaller } from "./bench-callers.js";
 
 export interface Soak {
   seconds: number;
@@ -15,7 +16,7 @@ export interface Soak {
 }
 
 /** Spread load at `clients` for `seconds`, half of them REST and half gRPC, the servers' memory sampled all along. */
-export async function soakCell(servers: Server[], slots: string[], patients: string[], seconds: number, clients: number, everySeconds = 10): Promise<Soak> {
+export async function soakCell(servers: Server[], slots: string[], pickCaller: PickCaller, seconds: number, clients: number, everySeconds = 10): Promise<Soak> {
   const started = performance.now();
   const samples: Soak["samples"] = [];
   const sample = (): void => void samples.push({ atSeconds: Math.round((performance.now() - started) / 1000), rssMb: servers.map((s) => rssMb(s.pid)) });
@@ -32,7 +33,7 @@ export async function soakCell(servers: Server[], slots: string[], patients: str
     },
   };
   try {
-    const result = await runCell(pool, slots, patients, seconds, false);
+    const result = await runCell(pool, slots, pickCaller, seconds, false);
     sample();
     // The first minute (or the first third of a short soak) is warm-up: JIT, pools, buffers.
     const warm = samples.find((s) => s.atSeconds >= Math.min(60, seconds / 3)) ?? samples[0]!;
