@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "commander";
-import { parseDuration } from "../config/duration.js";
+import { readDuration } from "../config/duration.js";
 
 // Values commander checks as it reads them, so that a typo is a usage error
 // naming the option rather than a request the server has to refuse.
@@ -28,9 +28,7 @@ export function rfc3339Time(value: string): Date {
 
 /** A positive duration such as 30m, 1h30m or 900 (seconds), in milliseconds. */
 export function positiveDurationMs(value: string): number {
-  const milliseconds = parseDuration(value);
-  if (milliseconds === undefined || milliseconds <= 0) {
-    throw new InvalidArgumentError("expected a duration such as 30m, 1h30m or 900 (seconds)");
-  }
-  return milliseconds;
+  const reading = readDuration("option", "", value);
+  if ("mistake" in reading) throw new InvalidArgumentError(reading.mistake);
+  return reading.milliseconds;
 }

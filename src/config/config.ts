@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseDotEnv } from "dotenv";
 import { ConfigError } from "./config-error.js";
-import { parseDuration } from "./duration.js";
+import { readDuration } from "./duration.js";
 import {
   clientConfig,
   securityConfig,
@@ -235,13 +235,7 @@ function wholeNumber(variable: ConfigVariable, text: string, minimum: number, un
 }
 
 function positiveDuration(variable: ConfigVariable, text: string): number {
-  const milliseconds = parseDuration(text);
-  if (milliseconds === undefined) {
-    throw new ConfigError(
-      variable,
-      `${variable}: ${JSON.stringify(text)} is not a duration (examples: 10m, 1m30s, 500ms, 30)`,
-    );
-  }
-  if (milliseconds <= 0) throw new ConfigError(variable, `${variable}: ${JSON.stringify(text)} must be longer than zero`);
-  return milliseconds;
+  const reading = readDuration("setting", variable, text);
+  if ("mistake" in reading) throw new ConfigError(variable, reading.mistake);
+  return reading.milliseconds;
 }

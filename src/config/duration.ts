@@ -14,3 +14,43 @@ export function parseDuration(text: string): number | undefined {
   // Go durations are whole nanoseconds; rounding to them also drops float noise (1.1s is not 1100.0000000000002ms).
   return milliseconds === null ? undefined : Math.round(milliseconds * 1e6) / 1e6;
 }
+
+/**
+ * Where a duration comes from, which decides what it may be and how a mistake is worded:
+ * a setting (variable, .env or the flag that stands for it), a setting counted in whole
+ * seconds (the rate limiter's window and JWT ages are), a flag checked after parsing
+ * (`sched simulate --duration`, which may also come from SIM_DURATION), or an option commander
+ * checks as it reads it, whose message commander prefixes with the option's name.
+ */
+export type DurationSource = "setting" | "seconds setting" | "flag" | "option";
+
+/** The milliseconds a duration stands for, or the one line that says what it must be instead. */
+export type DurationReading = { milliseconds: number } | { mistake: string };
+
+/**
+ * The one reader of every duration a person types: the same forms everywhere (Go durations and
+ * bare seconds, never zero) and, per source, the same words for a mistake.
+ */
+export function readDuration(source: DurationSource, name: string, text: string): DurationReading {
+  const milliseconds = parseDuration(text);
+  const given = `${name}: ${JSON.stringify(text)}`;
+  switch (source) {
+    case "setting":
+      if (milliseconds === undefined) return { mistake: `${given} is not a duration (examples: 10m, 1m30s, 500ms, 30)` };
+      if (milliseconds <= 0) return { mistake: `${given} must be longer than zero` };
+      return { milliseconds };
+    case "seconds setting":
+      if (milliseconds === undefined || milliseconds < 1000 || milliseconds % 1000 !== 0) {
+        return { mistake: `${given} is not a whole number of seconds (examples: 1s, 1m, 60)` };
+      }
+      return { milliseconds };
+    case "flag":
+      if (milliseconds === undefined || milliseconds <= 0) {
+        return { mistake: `${given} is not a duration longer than zero (examples: 30s, 1m30s, 500ms, 10)` };
+      }
+      return { milliseconds };
+    case "option":
+      if (milliseconds === undefined || milliseconds <= 0) return { mistake: "expected a duration such as 30m, 1h30m or 900 (seconds)" };
+      return { milliseconds };
+  }
+}

@@ -1,6 +1,6 @@
 import type { AppEnv, ConfigVariable, Lookup, SecurityVariable } from "./config-variable.js";
 import { ConfigError } from "./config-error.js";
-import { parseDuration } from "./duration.js";
+import { readDuration } from "./duration.js";
 
 /** Where the key that verifies bearer tokens comes from; exactly one kind is configured. */
 export type VerificationKeySource =
@@ -137,9 +137,7 @@ function rateLimitPoints(text: string): number {
 
 // The Redis limiter counts in whole seconds, and JWT times are whole seconds.
 function wholeSeconds(variable: ConfigVariable, text: string): number {
-  const milliseconds = parseDuration(text);
-  if (milliseconds === undefined || milliseconds < 1000 || milliseconds % 1000 !== 0) {
-    throw new ConfigError(variable, `${variable}: ${JSON.stringify(text)} is not a whole number of seconds (examples: 1s, 1m, 60)`);
-  }
-  return milliseconds / 1000;
+  const reading = readDuration("seconds setting", variable, text);
+  if ("mistake" in reading) throw new ConfigError(variable, reading.mistake);
+  return reading.milliseconds / 1000;
 }

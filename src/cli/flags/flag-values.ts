@@ -1,4 +1,4 @@
-import { parseDuration } from "../../config/duration.js";
+import { readDuration } from "../../config/duration.js";
 import { CommandFailure } from "../../app/command-failure.js";
 
 // A malformed flag is a usage error: exit code 2, as for a malformed variable.
@@ -21,9 +21,7 @@ export function ratio(name: string, text: string): number {
 }
 
 export function positiveDuration(name: string, text: string): number {
-  const milliseconds = parseDuration(text);
-  if (milliseconds === undefined || milliseconds <= 0) {
-    throw invalid(name, text, "a duration longer than zero (examples: 30s, 1m30s, 500ms, 10)");
-  }
-  return milliseconds;
+  const reading = readDuration("flag", name, text);
+  if ("mistake" in reading) throw new CommandFailure(reading.mistake, 2);
+  return reading.milliseconds;
 }
