@@ -14,7 +14,7 @@ import { loadConfig } from "../src/config/config.js";
 import type { Caller, Role } from "../src/core/access/caller.js";
 import { silentLogger } from "../src/core/ports/logger.js";
 import { schedHandler } from "./support/sched-handler.js";
-import { testSlotHorizonDays } from "./support/server-process.js";
+import { testSlotHorizonDays } from "./support/sched-process.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 
 // The caller that authentication leaves in the handler context reaches the

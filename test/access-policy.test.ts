@@ -8,7 +8,7 @@ import { SchedError } from "../src/core/errors.js";
 import type { Appointments } from "../src/core/services/appointments.js";
 import { Directory } from "../src/core/services/directory.js";
 import { Slots } from "../src/core/services/slots.js";
-import { testSlotHorizonDays } from "./support/server-process.js";
+import { testSlotHorizonDays } from "./support/sched-process.js";
 import { BookingFixture, cleanAudit, uniqueKey } from "./support/booking-fixture.js";
 import { expectFailure } from "./support/expect-failure.js";
 

@@ -5,7 +5,7 @@ import { createHold } from "../src/adapters/postgres/sql/create-hold.js";
 import { translated } from "../src/adapters/postgres/translate-error.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 import { restCall, type RestAnswer } from "./support/e2e-rest.js";
-import { startServerProcess, type ServerProcess } from "./support/server-process.js";
+import { startServerProcess, type ServerProcess } from "./support/sched-process.js";
 import { authEnv, bearer, token } from "./support/tokens.js";
 
 /*

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, type CliResult } from "./support/run-cli.js";
-import type { ServerProcess } from "./support/server-process.js";
+import type { ServerProcess } from "./support/sched-process.js";
 import { startServedDatabase, type ServedDatabase } from "./support/served-database.js";
 
 // sched patients, clinicians and slots against a real `sched serve`.

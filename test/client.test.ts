@@ -9,7 +9,7 @@ import { createSchedClient, errorReason, AppointmentStatus, type SchedProtocol }
 import { loadConfig } from "../src/config/config.js";
 import { silentLogger } from "../src/core/ports/logger.js";
 import { schedHandler } from "./support/sched-handler.js";
-import { testSlotHorizonDays } from "./support/server-process.js";
+import { testSlotHorizonDays } from "./support/sched-process.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 
 // The exported client against the Connect handlers over real sockets: gRPC

@@ -5,7 +5,7 @@ import { migrate, migrationsDir } from "../src/adapters/postgres/migrate.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 import { http1Request } from "./support/http-clients.js";
 import { runCli } from "./support/run-cli.js";
-import { startServerProcess, type ServerProcess } from "./support/server-process.js";
+import { startServerProcess, type ServerProcess } from "./support/sched-process.js";
 
 // A database that is not there, or has no schema, is a mistake only an
 // operator can fix: every command says which fix in one line, and a server

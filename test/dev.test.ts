@@ -1,20 +1,12 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InProcessSlotLock } from "../src/adapters/memory/in-process-slot-lock.js";
 import { devSlotLock } from "../src/app/dev/dev-slot-lock.js";
 import { loadConfig, type LoadConfigOptions } from "../src/config/config.js";
 import { runCli } from "./support/run-cli.js";
-
-const bin = fileURLToPath(new URL("../bin/sched.js", import.meta.url));
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
+import { spawnSched, type Exit, type SchedChild } from "./support/sched-process.js";
 
 /** `sched dev` as a user starts it, once its banner is out. */
 interface DevProcess {
@@ -27,7 +19,7 @@ interface DevProcess {
 }
 
 let home: string;
-const children: ChildProcess[] = [];
+const children: SchedChild[] = [];
 
 beforeAll(() => {
   // Also the working directory, so that no .env reaches the process.
@@ -35,51 +27,33 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, "SIGKILL");
-  }
+  for (const child of children) child.signal("SIGKILL");
   rmSync(home, { recursive: true, force: true });
 });
 
-function spawnDev(args: string[]): { child: ChildProcess; exited: Promise<Exit>; output: () => string } {
+function spawnDev(args: string[]): SchedChild {
   // No POSTGRES_DSN and no REDIS_URL: the first look with nothing installed.
-  const child = spawn(process.execPath, [bin, "dev", "--http-port", "0", ...args], {
-    cwd: home,
-    env: { PATH: process.env.PATH ?? "", HOME: home },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawnSched(["dev", "--http-port", "0", ...args], { env: { HOME: home }, cwd: home });
   children.push(child);
-  let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<Exit>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
-  return { child, exited, output: () => output };
+  return child;
 }
 
-function startDev(args: string[]): Promise<DevProcess> {
-  const { child, exited, output } = spawnDev(args);
-  return new Promise((resolve, reject) => {
-    const onData = (): void => {
-      const port = /serving on http:\/\/localhost:(\d+)/.exec(output())?.[1];
-      const example = /curl -XPOST localhost:\d+\/appointments -d '(.+)'/.exec(output())?.[1];
-      if (port === undefined || example === undefined) return;
-      child.stdout!.off("data", onData);
-      const ids = JSON.parse(example) as { slot_id: string; patient_id: string };
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        slotId: ids.slot_id,
-        patientId: ids.patient_id,
-        banner: output(),
-        exited,
-        stop: () => {
-          child.kill("SIGTERM");
-          return exited;
-        },
-      });
-    };
-    child.stdout!.on("data", onData);
-    void exited.then((exit) => reject(new Error(`sched dev exited (${exit.code ?? exit.signal}) before serving:\n${output()}`)));
-  });
+async function startDev(args: string[]): Promise<DevProcess> {
+  const child = spawnDev(args);
+  const { port, ids } = await child.waitFor(() => {
+    const port = /serving on http:\/\/localhost:(\d+)/.exec(child.output())?.[1];
+    const example = /curl -XPOST localhost:\d+\/appointments -d '(.+)'/.exec(child.output())?.[1];
+    if (port === undefined || example === undefined) return undefined;
+    return { port, ids: JSON.parse(example) as { slot_id: string; patient_id: string } };
+  }, "serve");
+  return {
+    url: `http://127.0.0.1:${port}`,
+    slotId: ids.slot_id,
+    patientId: ids.patient_id,
+    banner: child.output(),
+    exited: child.exited,
+    stop: () => child.stop("SIGTERM"),
+  };
 }
 
 async function call(method: string, url: string, body?: unknown): Promise<{ status: number; json: Record<string, any> }> {

@@ -21,7 +21,7 @@ import { createSchedClient, errorReason, type SchedClient } from "../src/client/
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 import { restCall, timeValue, uuidPattern, type Json } from "./support/e2e-rest.js";
 import { errorInfos, protoLoaderClient, protoLoaderUnary, statusDetails } from "./support/proto-loader-grpc.js";
-import { startServerProcess, type ServerProcess } from "./support/server-process.js";
+import { startServerProcess, type ServerProcess } from "./support/sched-process.js";
 
 /*
  * The issue's first acceptance test: one `sched serve` process, and the same

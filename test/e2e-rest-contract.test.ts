@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../src/adapters/postgres/migrate.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 import { restCall, timeValue, utcTimePattern, uuidPattern, type Json, type RestAnswer } from "./support/e2e-rest.js";
-import { startServerProcess, type ServerProcess } from "./support/server-process.js";
+import { startServerProcess, type ServerProcess } from "./support/sched-process.js";
 
 /*
  * The REST contract test: every REST path of docs/api.md and every row of

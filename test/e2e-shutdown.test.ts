@@ -7,7 +7,7 @@ import { cleanAudit } from "./support/booking-fixture.js";
 import { Http2Lane, http1Post, type JsonPost, type Outcome } from "./support/burst-clients.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 import { uuidPattern, type Json } from "./support/e2e-rest.js";
-import { startServerProcess, type ServerProcess } from "./support/server-process.js";
+import { startServerProcess, type ServerProcess } from "./support/sched-process.js";
 
 /*
  * "A SIGTERM during a burst of requests loses none of them: each gets a

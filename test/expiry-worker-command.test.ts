@@ -1,10 +1,8 @@
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BookingFixture } from "./support/booking-fixture.js";
 import { runCli } from "./support/run-cli.js";
+import { spawnSched } from "./support/sched-process.js";
 
-const bin = fileURLToPath(new URL("../bin/sched.js", import.meta.url));
 let fixture: BookingFixture;
 
 beforeAll(async () => {
@@ -52,23 +50,18 @@ describe("sched expiry-worker", () => {
   });
 
   it("runs every WORKER_INTERVAL and stops cleanly on SIGTERM", async () => {
-    const worker = spawn(process.execPath, [bin, "expiry-worker", "--worker-interval", "200ms"], {
-      env: { PATH: process.env.PATH ?? "", POSTGRES_DSN: fixture.database.dsn },
-    });
-    let stdout = "";
-    worker.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => worker.on("exit", resolve));
+    const worker = spawnSched(["expiry-worker", "--worker-interval", "200ms"], { env: { POSTGRES_DSN: fixture.database.dsn } });
+    const stdout = worker.stdout;
     try {
-      await expect.poll(() => logLines(stdout).filter((line) => line.msg === "expiry run finished").length, { timeout: 10_000 }).toBeGreaterThan(0);
+      await expect.poll(() => logLines(stdout()).filter((line) => line.msg === "expiry run finished").length, { timeout: 10_000 }).toBeGreaterThan(0);
       await lapsedHolds(3);
       await expect
-        .poll(() => logLines(stdout).some((line) => line.msg === "expiry run finished" && line.expired === 3), { timeout: 10_000 })
+        .poll(() => logLines(stdout()).some((line) => line.msg === "expiry run finished" && line.expired === 3), { timeout: 10_000 })
         .toBe(true);
-      worker.kill("SIGTERM");
-      expect(await exited).toBe(0);
-      expect(logLines(stdout).at(-1)?.msg).toBe("expiry worker stopped");
+      expect((await worker.stop("SIGTERM")).code).toBe(0);
+      expect(logLines(stdout()).at(-1)?.msg).toBe("expiry worker stopped");
     } finally {
-      worker.kill("SIGKILL");
+      await worker.stop("SIGKILL");
     }
   });
 

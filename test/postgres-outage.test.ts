@@ -1,5 +1,3 @@
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,9 +8,8 @@ import { auditInvariants } from "../src/adapters/postgres/tooling/audit-invarian
 import { grpcClient, grpcUnary } from "./support/grpc-client.js";
 import { http1Request, type Answer } from "./support/http-clients.js";
 import { createPrivatePostgres, type PrivatePostgres } from "./support/private-postgres.js";
-import { startServerProcess, type ServerProcess } from "./support/server-process.js";
+import { spawnSched, startServerProcess, type SchedChild, type ServerProcess } from "./support/sched-process.js";
 
-const bin = fileURLToPath(new URL("../bin/sched.js", import.meta.url));
 // A safety bound on "fails fast", far above the 1 s timeouts configured
 // below: it catches a request that hangs, not a slow machine.
 const failFastBoundMs = 8_000;
@@ -20,7 +17,7 @@ const failFastBoundMs = 8_000;
 let postgres: PrivatePostgres;
 let admin: pg.Pool;
 let server: ServerProcess;
-let worker: { stdout: () => string; exited: Promise<number | null>; stop: () => Promise<number | null> };
+let worker: SchedChild;
 let patientIds: string[];
 let slotIds: string[];
 
@@ -59,22 +56,8 @@ afterAll(async () => {
   await postgres?.destroy();
 });
 
-function startWorker(env: Record<string, string>) {
-  const child = spawn(process.execPath, [bin, "expiry-worker"], {
-    env: { PATH: process.env.PATH ?? "", APP_ENV: "prod", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-  return {
-    stdout: () => stdout,
-    exited,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      return exited;
-    },
-  };
+function startWorker(env: Record<string, string>): SchedChild {
+  return spawnSched(["expiry-worker"], { env: { APP_ENV: "prod", ...env } });
 }
 
 function book(slot: number, patient: number, headers: Record<string, string> = {}): Promise<Answer> {

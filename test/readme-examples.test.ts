@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../src/adapters/postgres/migrate.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 import { repositoryRoot, schedOnPath, type SchedOnPath } from "./support/sched-on-path.js";
-import { startServerProcess, type ServerProcess } from "./support/server-process.js";
+import { startServerProcess, type ServerProcess } from "./support/sched-process.js";
 
 /*
  * The README's examples cannot rot: every block fenced as ```sh runnable is

@@ -12,7 +12,7 @@ import { BookingFixture, cleanAudit } from "./support/booking-fixture.js";
 import { holdUntilAnswered } from "./support/hold-until-answered.js";
 import { http1Request } from "./support/http-clients.js";
 import { createPrivateRedisCluster, type PrivateRedisCluster } from "./support/private-redis-cluster.js";
-import { startServerProcess, type ServerProcess } from "./support/server-process.js";
+import { startServerProcess, type ServerProcess } from "./support/sched-process.js";
 
 // A three-master Redis Cluster of the test's own: the slot lock through
 // ioredis' cluster client, the same bookings race as booking-concurrency, a

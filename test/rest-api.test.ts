@@ -14,7 +14,7 @@ import { silentLogger } from "../src/core/ports/logger.js";
 import { createRestHandler, restNotFound } from "../src/transport/rest/rest-handler.js";
 import { anonymousCaller } from "../src/core/access/caller.js";
 import { asCaller, schedProcedures } from "./support/sched-handler.js";
-import { testSlotHorizonDays } from "./support/server-process.js";
+import { testSlotHorizonDays } from "./support/sched-process.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 
 // REST bodies are checked field by field against the shapes of docs/api.md; `any` keeps that readable.

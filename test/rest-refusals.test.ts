@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { restCall, type RestAnswer } from "./support/e2e-rest.js";
-import type { ServerProcess } from "./support/server-process.js";
+import type { ServerProcess } from "./support/sched-process.js";
 import { startServedDatabase, type ServedDatabase } from "./support/served-database.js";
 
 // What REST refuses, and with which status: values out of range are 400 as

@@ -8,7 +8,7 @@ import { restCall, type RestAnswer } from "./support/e2e-rest.js";
 import { errorInfoReasons, grpcClient, grpcUnary } from "./support/grpc-client.js";
 import { connectJson, http1Request } from "./support/http-clients.js";
 import { PrivateRedis } from "./support/private-redis.js";
-import { startServerProcess, type ServerProcess } from "./support/server-process.js";
+import { startServerProcess, type ServerProcess } from "./support/sched-process.js";
 import { rateLimitAddress } from "../src/transport/security/rate-limit-address.js";
 import { authEnv, bearer, token } from "./support/tokens.js";
 

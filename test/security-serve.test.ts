@@ -16,7 +16,7 @@ import { restCall } from "./support/e2e-rest.js";
 import { grpcClient, grpcUnary } from "./support/grpc-client.js";
 import { connectJson, http1Request, http2Request } from "./support/http-clients.js";
 import { runCli } from "./support/run-cli.js";
-import { startServerProcess, type ServerProcess } from "./support/server-process.js";
+import { startServerProcess, type ServerProcess } from "./support/sched-process.js";
 import { authEnv, bearer, testAudience, testIssuer, testSecret, token } from "./support/tokens.js";
 
 // How `sched serve` starts with and without a key, what /metrics asks for,

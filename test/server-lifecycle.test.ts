@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from "./support/database.js";
 import { grpcClient, grpcServerStream } from "./support/grpc-client.js";
 import { http1Request, type Answer } from "./support/http-clients.js";
 import { runCli } from "./support/run-cli.js";
-import { startServerProcess, type ServerProcess } from "./support/server-process.js";
+import { startServerProcess, type ServerProcess } from "./support/sched-process.js";
 
 let database: TestDatabase;
 let unmigrated: TestDatabase;

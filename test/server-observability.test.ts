@@ -4,7 +4,7 @@ import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../g
 import { DirectoryService } from "../gen/sched/v1/directory_service_pb.js";
 import { grpcClient, grpcFirstStreamed, grpcUnary } from "./support/grpc-client.js";
 import { connectJson, http1Request, http2Request } from "./support/http-clients.js";
-import type { ServerProcess } from "./support/server-process.js";
+import type { ServerProcess } from "./support/sched-process.js";
 import { startServedDatabase, type ServedDatabase } from "./support/served-database.js";
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

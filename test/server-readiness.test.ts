@@ -6,7 +6,7 @@ import { migrate } from "../src/adapters/postgres/migrate.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 import { grpcClient, grpcUnary } from "./support/grpc-client.js";
 import { http1Request } from "./support/http-clients.js";
-import { startServerProcess, type ServerProcess } from "./support/server-process.js";
+import { startServerProcess, type ServerProcess } from "./support/sched-process.js";
 
 let database: TestDatabase;
 const servers: ServerProcess[] = [];

@@ -7,7 +7,7 @@ import type { ServerReflectionResponse } from "../gen/grpc/reflection/v1/reflect
 import { bufCurl } from "./support/buf-curl.js";
 import { http1Request, http2Request } from "./support/http-clients.js";
 import { askReflection } from "./support/reflection-client.js";
-import type { ServerProcess } from "./support/server-process.js";
+import type { ServerProcess } from "./support/sched-process.js";
 import { startServedDatabase, type ServedDatabase } from "./support/served-database.js";
 
 const notFound = 5;

@@ -8,7 +8,7 @@ import type { TLSSocket } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../src/adapters/postgres/migrate.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
-import { startServerProcess, type ServerProcess } from "./support/server-process.js";
+import { startServerProcess, type ServerProcess } from "./support/sched-process.js";
 
 // TLS_CERT_FILE and TLS_KEY_FILE switch the one port to HTTPS, where ALPN
 // picks HTTP/2 or HTTP/1.1 for each connection.

@@ -1,8 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../src/adapters/postgres/migrate.js";
@@ -15,15 +13,14 @@ import { cleanAudit } from "./support/booking-fixture.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 import { restCall } from "./support/e2e-rest.js";
 import { runCli } from "./support/run-cli.js";
-import { startServerProcess, type ServerProcess } from "./support/server-process.js";
+import { spawnSched, startServerProcess, type SchedChild, type ServerProcess } from "./support/sched-process.js";
 
-const bin = fileURLToPath(new URL("../bin/sched.js", import.meta.url));
 const emptyDir = mkdtempSync(join(tmpdir(), "sched-simulate-"));
 
 let database: TestDatabase;
 let pool: pg.Pool;
 const servers: ServerProcess[] = [];
-const expiryWorkers: ChildProcess[] = [];
+const expiryWorkers: SchedChild[] = [];
 
 // Holds last two seconds, so that many lapse during a ten-second run and the
 // expiry workers, running every second, have work to race over.
@@ -37,17 +34,13 @@ beforeAll(async () => {
   servers.push(...(await Promise.all([startServerProcess(env), startServerProcess(env)])));
   for (let n = 0; n < 2; n += 1) {
     expiryWorkers.push(
-      spawn(process.execPath, [bin, "expiry-worker", "--worker-interval", "1s"], {
-        cwd: emptyDir,
-        env: { PATH: process.env.PATH ?? "", APP_ENV: "dev", POSTGRES_DSN: database.dsn },
-        stdio: "ignore",
-      }),
+      spawnSched(["expiry-worker", "--worker-interval", "1s"], { env: { POSTGRES_DSN: database.dsn }, keepChars: 64 * 1024 }),
     );
   }
 });
 
 afterAll(async () => {
-  for (const worker of expiryWorkers) worker.kill("SIGTERM");
+  for (const worker of expiryWorkers) worker.signal("SIGTERM");
   await Promise.all(servers.map((server) => server.stop()));
   await pool?.end();
   await database?.drop();

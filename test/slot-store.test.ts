@@ -6,7 +6,7 @@ import { PostgresSlotStore } from "../src/adapters/postgres/postgres-slot-store.
 import { anonymousCaller } from "../src/core/access/caller.js";
 import { Directory } from "../src/core/services/directory.js";
 import { Slots, type SlotInput } from "../src/core/services/slots.js";
-import { testSlotHorizonDays } from "./support/server-process.js";
+import { testSlotHorizonDays } from "./support/sched-process.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 import { expectFailure } from "./support/expect-failure.js";
 

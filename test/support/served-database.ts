@@ -1,6 +1,6 @@
 import { migrate } from "../../src/adapters/postgres/migrate.js";
 import { createTestDatabase, type TestDatabase } from "./database.js";
-import { startServerProcess, type ServerProcess } from "./server-process.js";
+import { startServerProcess, type ServerProcess } from "./sched-process.js";
 
 /** A fresh migrated database of its own with a `sched serve` process on it. */
 export interface ServedDatabase {

@@ -1,14 +1,7 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { freePort } from "../../support/free-port.js";
+import { spawnSched, type Exit as ProcessExit, type SchedChild } from "../../support/sched-process.js";
 
-const bin = fileURLToPath(new URL("../../../bin/sched.js", import.meta.url));
-// An empty working directory, so that no .env changes what the processes see.
-const emptyDir = mkdtempSync(join(tmpdir(), "sched-faults-"));
-const tailBytes = 32 * 1024;
+const tailChars = 32 * 1024;
 const startTimeoutMs = 30_000;
 
 export type Role = "serve" | "expiry-worker";
@@ -19,9 +12,7 @@ export interface Placement {
   host: string;
 }
 
-export interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
+export interface Exit extends ProcessExit {
   /** Whether the test asked for it (kill or stop), as opposed to a crash. */
   requested: boolean;
 }
@@ -29,13 +20,16 @@ export interface Exit {
 /**
  * One `sched serve` or `sched expiry-worker` process that a test can kill,
  * pause and start again; a server keeps its port across restarts, so that
- * clients find it where it was.
+ * clients find it where it was. Each start is a process of the tests' one
+ * spawner (test/support/sched-process.ts).
  */
 export class ManagedProcess {
-  private child: ChildProcess | undefined;
+  private child: SchedChild | undefined;
   private exited: Promise<Exit> = Promise.resolve({ code: null, signal: null, requested: true });
-  private output = "";
   private stopRequested = false;
+  /** What the processes before this one wrote, so that a crash's last words outlive a restart. */
+  private earlierOutput = "";
+  private childOutputFolded = false;
   /** Every exit so far, in order. */
   readonly exits: Exit[] = [];
 
@@ -45,7 +39,7 @@ export class ManagedProcess {
     private readonly env: Record<string, string>,
     /** The server's port; undefined for a worker. */
     readonly port: number | undefined,
-    /** In a network namespace (started through `ip netns exec`, which execs, so the pid is the process's own); loopback otherwise. */
+    /** In a network namespace; loopback otherwise. */
     readonly placement?: Placement,
   ) {}
 
@@ -54,12 +48,12 @@ export class ManagedProcess {
   }
 
   get pid(): number {
-    if (this.child?.pid === undefined) throw new Error(`${this.name} has not started`);
+    if (this.child === undefined) throw new Error(`${this.name} has not started`);
     return this.child.pid;
   }
 
   alive(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    return this.child?.alive() ?? false;
   }
 
   /** Exits the test did not ask for. */
@@ -69,66 +63,47 @@ export class ManagedProcess {
 
   /** The last 32 KiB of what the process wrote, for failure messages. */
   tail(): string {
-    return this.output;
+    const current = this.child === undefined || this.childOutputFolded ? "" : this.child.output();
+    return (this.earlierOutput + current).slice(-tailChars);
   }
 
   /** Starts the process (again) and resolves once it serves or its worker loop runs. */
   async start(): Promise<void> {
     if (this.alive()) throw new Error(`${this.name} is already running`);
     const args = this.role === "serve" ? ["serve", "--host", this.placement?.host ?? "127.0.0.1"] : ["expiry-worker"];
-    const command = this.placement ? ["ip", "netns", "exec", this.placement.netns, process.execPath] : [process.execPath];
-    const child = spawn(command[0]!, [...command.slice(1), bin, ...args], {
-      cwd: emptyDir,
-      env: { PATH: process.env.PATH ?? "", APP_ENV: "dev", ...this.env, ...(this.port ? { HTTP_PORT: String(this.port) } : {}) },
-      stdio: ["ignore", "pipe", "pipe"],
+    const child = spawnSched(args, {
+      env: { ...this.env, ...(this.port ? { HTTP_PORT: String(this.port) } : {}) },
+      netns: this.placement?.netns,
+      keepChars: tailChars,
+      name: this.name,
     });
     this.child = child;
+    this.childOutputFolded = false;
     this.stopRequested = false;
-    this.exited = new Promise((resolve) =>
-      child.once("exit", (code, signal) => {
-        const exit = { code, signal, requested: this.stopRequested };
-        this.exits.push(exit);
-        resolve(exit);
-      }),
-    );
-    const readyWords = this.role === "serve" ? "sched serving on" : "expiry worker started";
-    let startup = "";
-    let ready = false;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name} did not start within ${startTimeoutMs} ms: ${startup}`)), startTimeoutMs);
-      const collect = (chunk: Buffer): void => {
-        const text = chunk.toString();
-        this.output = (this.output + text).slice(-tailBytes);
-        if (ready) return;
-        startup += text;
-        if (startup.includes(readyWords)) {
-          ready = true;
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout!.on("data", collect);
-      child.stderr!.on("data", collect);
-      void this.exited.then((exit) => {
-        if (ready) return;
-        clearTimeout(timer);
-        reject(new Error(`${this.name} exited (${exit.code ?? exit.signal}) before it was ready: ${startup}`));
-      });
+    this.exited = child.exited.then((exit) => {
+      const recorded = { ...exit, requested: this.stopRequested };
+      this.earlierOutput = (this.earlierOutput + child.output()).slice(-tailChars);
+      this.childOutputFolded = true;
+      this.exits.push(recorded);
+      return recorded;
     });
+    const readyWords = this.role === "serve" ? "sched serving on" : "expiry worker started";
+    await child.waitFor(() => (child.output().includes(readyWords) ? true : undefined), "start", startTimeoutMs);
   }
 
   /** Sends the signal and waits for the process to end (SIGKILL: a crash on purpose; SIGTERM: a clean stop). */
   async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<Exit> {
     if (!this.alive()) return this.exited;
     this.stopRequested = true;
-    this.child!.kill("SIGCONT");
-    this.child!.kill(signal);
+    // A frozen process takes no signal but SIGKILL until it is thawed.
+    this.child!.signal("SIGCONT");
+    this.child!.signal(signal);
     return this.exited;
   }
 
   /** Sends a signal that does not end the process, such as SIGSTOP to freeze it and SIGCONT to thaw it. */
   signal(signal: NodeJS.Signals): void {
-    if (this.alive()) this.child!.kill(signal);
+    this.child?.signal(signal);
   }
 }
 
