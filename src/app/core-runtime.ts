@@ -2,6 +2,7 @@ import type pg from "pg";
 import { PostgresAppointmentStore } from "../adapters/postgres/postgres-appointment-store.js";
 import { PostgresDirectoryStore } from "../adapters/postgres/postgres-directory-store.js";
 import { PostgresIdempotencyStore } from "../adapters/postgres/postgres-idempotency-store.js";
+import { PostgresScheduleStore } from "../adapters/postgres/postgres-schedule-store.js";
 import { PostgresSlotStore } from "../adapters/postgres/postgres-slot-store.js";
 import { createPool } from "../adapters/postgres/pool.js";
 import { createRedisConnection, type RedisConnection } from "../adapters/redis/create-redis-client.js";
@@ -11,6 +12,7 @@ import type { Logger } from "../core/ports/logger.js";
 import type { SlotLock } from "../core/ports/slot-lock.js";
 import { Appointments } from "../core/services/appointments.js";
 import { Directory } from "../core/services/directory.js";
+import { Schedules } from "../core/services/schedules.js";
 import { Slots } from "../core/services/slots.js";
 import type { CoreServices } from "../core/services/core-services.js";
 
@@ -64,6 +66,7 @@ export function createCoreRuntime({ config, logger, lock, decorateLock, poolSize
     }),
     slots: new Slots({ store: new PostgresSlotStore(pool), horizonDays: config.slotHorizonDays }),
     directory: new Directory({ store: new PostgresDirectoryStore(pool) }),
+    schedules: new Schedules({ store: new PostgresScheduleStore(pool), horizonMs: config.scheduleHorizonMs }),
   };
   return {
     core,

@@ -1,9 +1,11 @@
 import type pg from "pg";
 import { PostgresAppointmentStore } from "../adapters/postgres/postgres-appointment-store.js";
+import { PostgresScheduleStore } from "../adapters/postgres/postgres-schedule-store.js";
 import { createPool } from "../adapters/postgres/pool.js";
 import type { Config } from "../config/config.js";
 import type { Logger } from "../core/ports/logger.js";
 import { HoldExpiry } from "../core/services/hold-expiry.js";
+import { Schedules } from "../core/services/schedules.js";
 import { ExpiryLoop } from "../worker/expiry-loop.js";
 
 export interface ExpiryWorker {
@@ -22,7 +24,7 @@ export interface ExpiryWorkerOptions {
   pool?: pg.Pool;
 }
 
-/** The hold-expiry loop on PostgreSQL: what `sched expiry-worker` runs, and `sched dev` beside its API. */
+/** The hold-expiry loop, with the extension of the schedules' slots, on PostgreSQL: what `sched expiry-worker` runs, and `sched dev` beside its API. */
 export function createExpiryWorker({ config, logger, batchSize, pool }: ExpiryWorkerOptions): ExpiryWorker {
   const ownPool =
     pool === undefined
@@ -39,6 +41,7 @@ export function createExpiryWorker({ config, logger, batchSize, pool }: ExpiryWo
     intervalMs: config.workerIntervalMs,
     batchSize,
     logger,
+    schedules: new Schedules({ store: new PostgresScheduleStore(pool ?? ownPool!), horizonMs: config.scheduleHorizonMs }),
   });
   return {
     loop,

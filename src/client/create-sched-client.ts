@@ -2,6 +2,7 @@ import { createClient, type Client, type Interceptor, type Transport } from "@co
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { AppointmentService } from "../../gen/sched/v1/appointment_service_pb.js";
 import { DirectoryService } from "../../gen/sched/v1/directory_service_pb.js";
+import { ScheduleService } from "../../gen/sched/v1/schedule_service_pb.js";
 import { SlotService } from "../../gen/sched/v1/slot_service_pb.js";
 
 export type SchedProtocol = "grpc" | "connect" | "grpc-web";
@@ -28,6 +29,7 @@ export interface SchedClient {
   appointments: Client<typeof AppointmentService>;
   slots: Client<typeof SlotService>;
   directory: Client<typeof DirectoryService>;
+  schedules: Client<typeof ScheduleService>;
 }
 
 function createTransport(options: SchedClientOptions): Transport {
@@ -61,5 +63,6 @@ export function createSchedClient(options: SchedClientOptions): SchedClient {
     appointments: createClient(AppointmentService, transport),
     slots: createClient(SlotService, transport),
     directory: createClient(DirectoryService, transport),
+    schedules: createClient(ScheduleService, transport),
   };
 }

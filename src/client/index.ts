@@ -6,3 +6,5 @@ export * from "../../gen/sched/v1/directory_pb.js";
 export * from "../../gen/sched/v1/directory_service_pb.js";
 export * from "../../gen/sched/v1/slot_pb.js";
 export * from "../../gen/sched/v1/slot_service_pb.js";
+export * from "../../gen/sched/v1/schedule_pb.js";
+export * from "../../gen/sched/v1/schedule_service_pb.js";

@@ -31,6 +31,8 @@ export interface Config {
   maxActiveHoldsPerPatient: number;
   /** How far ahead of now a slot may start, in days. */
   slotHorizonDays: number;
+  /** How far ahead of now a schedule's slots are made, in milliseconds. */
+  scheduleHorizonMs: number;
   /** The most grpc.health.v1 Watch streams open at once on one connection, and from one client address. */
   healthWatchLimits: { perConnection: number; perAddress: number };
   lockTtlMs: number;
@@ -77,6 +79,7 @@ const defaults = {
   APPOINTMENT_TTL: "10m",
   MAX_ACTIVE_HOLDS_PER_PATIENT: "3",
   SLOT_HORIZON_DAYS: "730",
+  SCHEDULE_HORIZON: "1344h",
   HEALTH_WATCH_MAX_PER_CONNECTION: "10",
   HEALTH_WATCH_MAX_PER_ADDRESS: "100",
   LOCK_TTL: "5s",
@@ -99,6 +102,7 @@ const meanings: Record<ConfigVariable, string> = {
   APPOINTMENT_TTL: "how long a pending hold lasts",
   MAX_ACTIVE_HOLDS_PER_PATIENT: "the most unexpired holds one patient may have at once, whoever booked them; 0: no cap",
   SLOT_HORIZON_DAYS: "how many days ahead a new slot may start",
+  SCHEDULE_HORIZON: "how far ahead of now a schedule's slots are made (1344h: 8 weeks)",
   HEALTH_WATCH_MAX_PER_CONNECTION: "the most grpc.health.v1 Watch streams open at once on one connection",
   HEALTH_WATCH_MAX_PER_ADDRESS: "the most grpc.health.v1 Watch streams open at once from one client address",
   LOCK_TTL: "Redis slot-lock lifetime",
@@ -155,6 +159,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     appointmentTtlMs: positiveDuration("APPOINTMENT_TTL", valueOrDefault("APPOINTMENT_TTL")),
     maxActiveHoldsPerPatient: wholeNumber("MAX_ACTIVE_HOLDS_PER_PATIENT", valueOrDefault("MAX_ACTIVE_HOLDS_PER_PATIENT"), 0, "holds (0: no cap)"),
     slotHorizonDays: wholeNumber("SLOT_HORIZON_DAYS", valueOrDefault("SLOT_HORIZON_DAYS"), 1, "days"),
+    scheduleHorizonMs: positiveDuration("SCHEDULE_HORIZON", valueOrDefault("SCHEDULE_HORIZON")),
     healthWatchLimits: {
       perConnection: wholeNumber("HEALTH_WATCH_MAX_PER_CONNECTION", valueOrDefault("HEALTH_WATCH_MAX_PER_CONNECTION"), 1, "streams"),
       perAddress: wholeNumber("HEALTH_WATCH_MAX_PER_ADDRESS", valueOrDefault("HEALTH_WATCH_MAX_PER_ADDRESS"), 1, "streams"),

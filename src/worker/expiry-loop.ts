@@ -1,15 +1,18 @@
 import type { Logger } from "../core/ports/logger.js";
 import type { HoldExpiry } from "../core/services/hold-expiry.js";
+import type { Schedules } from "../core/services/schedules.js";
 
 export interface ExpiryLoopOptions {
   expiry: HoldExpiry;
   intervalMs: number;
   batchSize?: number;
   logger: Logger;
+  /** Extends every schedule's slots to the horizon after each expiry run. */
+  schedules?: Schedules;
 }
 
 /**
- * Runs the expiry every interval until stopped. Runs never overlap: the next
+ * Runs the expiry, then the extension of the schedules' slots, every interval until stopped. Runs never overlap: the next
  * one is scheduled when the last one ends. A failed run is logged and the
  * loop carries on, since the next run repeats whatever it missed.
  */
@@ -29,6 +32,16 @@ export class ExpiryLoop {
     });
     const durationMs = Math.round(performance.now() - started);
     this.options.logger.info({ expired, duration_ms: durationMs, interrupted }, "expiry run finished");
+    if (this.options.schedules !== undefined && !this.stopping.signal.aborted) {
+      const extensionStarted = performance.now();
+      const extended = await this.options.schedules.extendAll({ signal: this.stopping.signal });
+      if (extended.schedules > 0) {
+        this.options.logger.info(
+          { schedules: extended.schedules, slots: extended.slots, duration_ms: Math.round(performance.now() - extensionStarted) },
+          "schedules extended",
+        );
+      }
+    }
     return expired;
   }
 

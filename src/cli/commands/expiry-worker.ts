@@ -8,14 +8,14 @@ import { createCliLogger } from "../../app/cli-logger.js";
 export function registerExpiryWorker(program: Command): void {
   const command = program
     .command("expiry-worker")
-    .description("expire unconfirmed holds in batches, every WORKER_INTERVAL")
+    .description("expire unconfirmed holds in batches and make schedules' slots up to SCHEDULE_HORIZON, every WORKER_INTERVAL")
     .option("--once", "run once and exit")
     .option("--batch-size <n>", "holds per transaction", (value) => Number.parseInt(value, 10), 1000)
     .addHelpText(
       "after",
       "\nExamples:\n  sched expiry-worker --worker-interval 30s\n  sched expiry-worker --once\n\nAny number of workers may run at once; bookings never wait for them.",
     );
-  addConfigOptions(command, ["POSTGRES_DSN", "POSTGRES_CONNECT_TIMEOUT", "POSTGRES_QUERY_TIMEOUT", "APP_ENV", "WORKER_INTERVAL"]);
+  addConfigOptions(command, ["POSTGRES_DSN", "POSTGRES_CONNECT_TIMEOUT", "POSTGRES_QUERY_TIMEOUT", "APP_ENV", "WORKER_INTERVAL", "SCHEDULE_HORIZON"]);
   command.action(async (options: { once?: boolean; batchSize: number } & Record<string, unknown>) => {
     const config = loadConfig({ flags: flagsFromOptions(options), required: ["POSTGRES_DSN"] });
     const logger = createCliLogger(config.appEnv);

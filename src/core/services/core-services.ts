@@ -1,5 +1,6 @@
 import type { Appointments } from "./appointments.js";
 import type { Directory } from "./directory.js";
+import type { Schedules } from "./schedules.js";
 import type { Slots } from "./slots.js";
 
 /** The core the transport serves; the transport knows nothing beneath it. */
@@ -7,4 +8,5 @@ export interface CoreServices {
   appointments: Appointments;
   slots: Slots;
   directory: Directory;
+  schedules: Schedules;
 }
