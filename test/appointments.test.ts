@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { expectFailure } from "./support/expect-failure.js";
 import { InProcessSlotLock } from "../src/adapters/memory/in-process-slot-lock.js";
 import { anonymousCaller, type Caller } from "../src/core/access/caller.js";
-import { SchedError, type ErrorCode } from "../src/core/errors.js";
+import { SchedError, type SchedErrorCode } from "../src/core/errors.js";
 import type { Appointments } from "../src/core/services/appointments.js";
 import { BookingFixture, cleanAudit, uniqueKey } from "./support/booking-fixture.js";
 
@@ -27,7 +27,7 @@ afterAll(async () => {
   await fixture.close();
 });
 
-async function failure(promise: Promise<unknown>): Promise<ErrorCode> {
+async function failure(promise: Promise<unknown>): Promise<SchedErrorCode> {
   const error = await promise.then(
     () => undefined,
     (caught: unknown) => caught,

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ConfigError } from "../src/config/config-error.js";
+import { SchedError } from "../src/core/errors.js";
 import { configFlags, flagsFromOptions, loadConfig, type LoadConfigOptions } from "../src/config/config.js";
 import { parseDuration } from "../src/config/duration.js";
 
@@ -29,14 +29,15 @@ function load(options: LoadConfigOptions = {}) {
   return loadConfig({ env: {}, cwd: emptyDir(), ...options });
 }
 
-function configErrorOf(options: LoadConfigOptions): ConfigError {
+function configErrorOf(options: LoadConfigOptions): SchedError {
   try {
     load(options);
   } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
+    expect(error).toBeInstanceOf(SchedError);
+    expect((error as SchedError).code).toBe("invalid_configuration");
+    return error as SchedError;
   }
-  throw new Error("expected a ConfigError");
+  throw new Error("expected an invalid_configuration SchedError");
 }
 
 describe("parseDuration", () => {

@@ -13,7 +13,7 @@ import { SchedError } from "../src/core/errors.js";
 import { toConnectError } from "../src/transport/errors/to-connect-error.js";
 import type { DescMethodUnary, DescService } from "@bufbuild/protobuf";
 import { ProcedureTable, served, type ServedService } from "../src/transport/procedures/procedure-table.js";
-import { errorResponse, ProtocolError } from "../src/transport/rest/error-response.js";
+import { errorResponse } from "../src/transport/rest/error-response.js";
 import { matchRoute } from "../src/transport/rest/match-route.js";
 import { parsePathTemplate } from "../src/transport/rest/path-template.js";
 import { renderMessage, renderResponse } from "../src/transport/rest/render-json.js";
@@ -358,7 +358,7 @@ describe("error bodies", () => {
     for (const [error, status] of cases) {
       expect(errorResponse(toConnectError(error))).toEqual({ status, body: { error: error.code, details: error.message } });
     }
-    expect(errorResponse(new ProtocolError("request_too_large", "too big"))).toEqual({ status: 413, body: { error: "request_too_large", details: "too big" } });
+    expect(errorResponse(new SchedError("request_too_large", "too big"))).toEqual({ status: 413, body: { error: "request_too_large", details: "too big" } });
     expect(errorResponse(new ConnectError("bad frame", Code.InvalidArgument))).toEqual({
       status: 400,
       body: { error: "invalid_request_body", details: "bad frame" },

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../src/config/config-error.js";
+import { SchedError } from "../src/core/errors.js";
 import { loadConfig } from "../src/config/config.js";
 
 const secret = "s".repeat(32);
@@ -11,14 +11,15 @@ function security(env: Record<string, string>) {
   return loadConfig({ env, cwd: mkdtempSync(path.join(os.tmpdir(), "sched-security-config-")) }).security;
 }
 
-function failure(env: Record<string, string>): ConfigError {
+function failure(env: Record<string, string>): SchedError {
   try {
     security(env);
   } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
+    expect(error).toBeInstanceOf(SchedError);
+    expect((error as SchedError).code).toBe("invalid_configuration");
+    return error as SchedError;
   }
-  throw new Error("expected a ConfigError");
+  throw new Error("expected an invalid_configuration SchedError");
 }
 
 describe("authentication settings", () => {

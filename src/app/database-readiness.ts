@@ -1,5 +1,6 @@
 import { isSchemaMistake, mistakeWords } from "../adapters/postgres/database-mistakes.js";
 import { pendingMigrations, type SqlReader } from "../adapters/postgres/pending-migrations.js";
+import { SchedError } from "../core/errors.js";
 
 /**
  * What stands between a database and sched: nothing, an outage to wait out,
@@ -32,7 +33,7 @@ export async function databaseReadiness(database: SqlReader): Promise<DatabaseRe
 export async function requireReadyDatabase(database: SqlReader): Promise<void> {
   const readiness = await databaseReadiness(database);
   if (readiness.state === "unreachable") throw readiness.error;
-  if (readiness.state === "mistaken") throw new DatabaseNotReady(readiness.problem);
+  if (readiness.state === "mistaken") throw new SchedError("database_not_ready", readiness.problem);
 }
 
 /** One line saying what an operator must fix in the database, if the error is such a mistake. */
@@ -42,9 +43,4 @@ export function databaseMistake(error: unknown): string | undefined {
     if (words !== undefined) return words;
   }
   return undefined;
-}
-
-/** The database needs an operator: the message says what to do. */
-export class DatabaseNotReady extends Error {
-  override readonly name = "DatabaseNotReady";
 }

@@ -1,14 +1,14 @@
 import { createServer } from "node:net";
-import { CommandFailure } from "./command-failure.js";
+import { SchedError } from "../core/errors.js";
 
 /** The one line for a port that cannot be listened on, naming the setting that changes it; undefined for other failures. */
-export function listenFailure(error: unknown, port: number): CommandFailure | undefined {
+export function listenFailure(error: unknown, port: number): SchedError | undefined {
   const code = (error as { code?: unknown } | undefined)?.code;
   if (code === "EADDRINUSE") {
-    return new CommandFailure(`port ${port} is in use: stop what listens on it, or choose another port with HTTP_PORT or --http-port`, 1, "port_in_use");
+    return new SchedError("port_in_use", `port ${port} is in use: stop what listens on it, or choose another port with HTTP_PORT or --http-port`);
   }
   if (code === "EACCES") {
-    return new CommandFailure(`port ${port} needs privileges this process lacks: choose a port above 1023 with HTTP_PORT or --http-port`, 1, "port_in_use");
+    return new SchedError("port_in_use", `port ${port} needs privileges this process lacks: choose a port above 1023 with HTTP_PORT or --http-port`);
   }
   return undefined;
 }

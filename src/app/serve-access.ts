@@ -3,7 +3,7 @@ import { pinnedKey, type PinnedKey, type VerificationKeyMaterial } from "../adap
 
 export type { PinnedKey };
 import type { Config, ConfigVariable } from "../config/config.js";
-import { ConfigError } from "../config/config-error.js";
+import { configurationError } from "../config/config-error.js";
 import type { VerificationKeySource } from "../config/security-config.js";
 
 /** The settings of authentication, /metrics and rate limits, which `serve` has and `dev` has not. */
@@ -53,7 +53,7 @@ export function serveVerificationKey(config: Config): PinnedKey | undefined {
   const auth = config.security.auth;
   if (auth === undefined) {
     if (config.appEnv === "prod") {
-      throw new ConfigError(
+      throw configurationError(
         "AUTH_JWT_SECRET",
         "APP_ENV=prod needs a token verification key: set AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE",
       );
@@ -65,11 +65,11 @@ export function serveVerificationKey(config: Config): PinnedKey | undefined {
   try {
     key = pinnedKey(material);
   } catch (error) {
-    throw new ConfigError(variable, `${variable}: ${error instanceof Error ? error.message : String(error)}`);
+    throw configurationError(variable, `${variable}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const unpinned = unpinnedClaims(config);
   if (unpinned.length > 0 && config.appEnv === "prod") {
-    throw new ConfigError(
+    throw configurationError(
       unpinned[0]!,
       `APP_ENV=prod needs AUTH_ISSUER and AUTH_AUDIENCE with a verification key: set ${unpinned.join(" and ")}`,
     );
@@ -95,7 +95,7 @@ function readText(variable: ConfigVariable, file: string): string {
   try {
     return readFileSync(file, "utf8");
   } catch (error) {
-    throw new ConfigError(variable, `${variable}: cannot read ${file} (${(error as { code?: string }).code ?? "unreadable"})`);
+    throw configurationError(variable, `${variable}: cannot read ${file} (${(error as { code?: string }).code ?? "unreadable"})`);
   }
 }
 
@@ -104,6 +104,6 @@ function readJson(variable: ConfigVariable, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new ConfigError(variable, `${variable}: ${file} is not JSON (expected a JSON Web Key Set: {"keys":[…]})`);
+    throw configurationError(variable, `${variable}: ${file} is not JSON (expected a JSON Web Key Set: {"keys":[…]})`);
   }
 }

@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 import type { SqlReader } from "../adapters/postgres/pending-migrations.js";
 import type { PinnedKey } from "../adapters/jwt/verification-key.js";
 import { ping } from "../adapters/postgres/sql/ping.js";
+import { configurationError } from "../config/config-error.js";
 import type { Config, TlsConfig } from "../config/config.js";
+import { SchedError } from "../core/errors.js";
 import type { Logger } from "../core/ports/logger.js";
 import type { SlotLock } from "../core/ports/slot-lock.js";
 import { dependencyProbes } from "../transport/health/dependency-probes.js";
@@ -10,9 +12,8 @@ import { meteredSlotLock } from "../transport/observability/metered-slot-lock.js
 import { createServerMetrics, registerPoolGauges } from "../transport/observability/server-metrics.js";
 import { startSchedServer } from "../transport/server/sched-server.js";
 import type { RunningServer } from "../transport/server/start-server.js";
-import { CommandFailure } from "./command-failure.js";
 import { createCoreRuntime, type CoreRuntime } from "./core-runtime.js";
-import { databaseReadiness, DatabaseNotReady } from "./database-readiness.js";
+import { databaseReadiness } from "./database-readiness.js";
 import { createEdgeAccess } from "./edge-access.js";
 import { listenFailure, requireFreePort } from "./port-in-use.js";
 
@@ -81,7 +82,7 @@ async function requireCurrentSchema(database: SqlReader, logger: Logger): Promis
   } else if (readiness.state === "mistaken" && readiness.in === "database") {
     logger.warn({}, `${readiness.problem} (serving anyway: requests answer 503 until it is fixed)`);
   } else if (readiness.state === "mistaken") {
-    throw new DatabaseNotReady(readiness.problem);
+    throw new SchedError("database_not_ready", readiness.problem);
   }
 }
 
@@ -93,7 +94,7 @@ function readSetting(variable: string, file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (error) {
-    throw new CommandFailure(`${variable}: cannot read ${file} (${(error as { code?: string }).code ?? "unreadable"})`, 2);
+    throw configurationError(variable, `${variable}: cannot read ${file} (${(error as { code?: string }).code ?? "unreadable"})`);
   }
 }
 

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { createSchedClient, type SchedClient, type SchedProtocol } from "../client/index.js";
 import { loadConfig } from "../config/config.js";
-import { ConfigError } from "../config/config-error.js";
-import { ServerCallError } from "./server-call-error.js";
+import { configurationError } from "../config/config-error.js";
+import { callFailure } from "./describe-error.js";
 
 /** The options every client command has. */
 export interface ClientOptions {
@@ -16,7 +16,7 @@ export interface ClientOptions {
 
 export interface Server {
   url: string;
-  /** Runs one call; a failure leaves as a ServerCallError naming the server. */
+  /** Runs one call; a server that cannot be reached is an unavailable SchedError naming it as given. */
   call<T>(request: (client: SchedClient) => Promise<T>): Promise<T>;
 }
 
@@ -54,7 +54,7 @@ export function connect(options: ClientOptions): Server {
       try {
         return await request(client);
       } catch (error) {
-        throw new ServerCallError(url, error);
+        throw callFailure(error, url);
       }
     },
   };
@@ -64,7 +64,7 @@ function readCaFile(file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (error) {
-    throw new ConfigError("SCHED_CA_FILE", `--ca-file: cannot read ${file} (${(error as { code?: string }).code ?? "unreadable"})`);
+    throw configurationError("SCHED_CA_FILE", `--ca-file: cannot read ${file} (${(error as { code?: string }).code ?? "unreadable"})`);
   }
 }
 

@@ -1,11 +1,9 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { errorReason } from "../client/index.js";
-import { databaseMistake, DatabaseNotReady } from "../app/database-readiness.js";
-import { ConfigError } from "../config/config-error.js";
-import { CommandFailure } from "../app/command-failure.js";
+import { databaseMistake } from "../app/database-readiness.js";
+import { isSchedError, SchedError } from "../core/errors.js";
+import { exitCodeOf, isCommandErrorCode } from "./exit-codes.js";
 import { networkErrorWords, tlsErrorWords } from "./network-error-words.js";
-import { ServerCallError } from "./server-call-error.js";
-import { UsageError, usageLine } from "./usage-error.js";
 
 export interface DescribedError {
   /** A code a script can test, in the style of the API's error codes. */
@@ -16,53 +14,53 @@ export interface DescribedError {
 }
 
 /**
- * Turns anything a command threw into the one line an operator reads. Driver
- * errors carry host details and stack traces that mean nothing at a terminal;
- * only their code survives, worded for a person.
+ * Turns anything a command threw into the one line an operator reads. The
+ * CLI's own mistakes and failures are SchedErrors whose message is that line;
+ * driver errors carry host details and stack traces that mean nothing at a
+ * terminal: only their code survives, worded for a person.
  */
 export function describeError(error: unknown): DescribedError {
-  if (error instanceof UsageError) {
-    return { error: "invalid_usage", details: usageLine(error), exitCode: 2 };
-  }
-  if (error instanceof DatabaseNotReady) {
-    return { error: "database_not_ready", details: error.message, exitCode: 1 };
-  }
+  if (isSchedError(error) && isCommandErrorCode(error.code)) return described(error.code, error.message);
   const mistake = databaseMistake(error);
-  if (mistake !== undefined) return { error: "database_not_ready", details: mistake, exitCode: 1 };
-  if (error instanceof ConfigError) {
-    return { error: "invalid_configuration", details: error.message, exitCode: 2 };
-  }
-  if (error instanceof CommandFailure) {
-    return { error: error.code ?? (error.exitCode === 2 ? "invalid_usage" : "failed"), details: error.message, exitCode: error.exitCode };
-  }
-  if (error instanceof ServerCallError) {
-    return { ...describeCallFailure(error.cause, error.url), exitCode: 1 };
-  }
-  if (error instanceof ConnectError) {
-    return { ...describeCallFailure(error, undefined), exitCode: 1 };
-  }
+  if (mistake !== undefined) return described("database_not_ready", mistake);
+  if (error instanceof ConnectError) return { ...describeCallFailure(error), exitCode: 1 };
   const network = describeNetworkFailure(error, undefined);
-  if (network !== undefined) return { error: "unavailable", details: network, exitCode: 1 };
-  return { error: "failed", details: firstLine(error), exitCode: 1 };
+  if (network !== undefined) return described("unavailable", network);
+  if (error instanceof SchedError) return described(error.code, error.message);
+  return described("failed", firstLine(error));
 }
 
 /**
- * A refusal of the server reads `<reason>: <message>` with the API's error
- * code (slot_already_booked: …); a server never reached, or reached over the
- * wrong kind of connection, reads `cannot reach <url>: …`.
+ * What a call to the server at `url` (as the operator named it) failed with:
+ * a refusal of the server stays the ConnectError it is, worded by its reason;
+ * a server never reached, or reached over the wrong kind of connection, is
+ * unavailable, `cannot reach <url>: …`. The driver's error is left out as the
+ * cause: its address (host:port) must not stand in for the URL.
  */
-function describeCallFailure(error: unknown, url: string | undefined): Omit<DescribedError, "exitCode"> {
+export function callFailure(error: unknown, url: string): unknown {
   if (!(error instanceof ConnectError)) {
-    return { error: "unavailable", details: describeNetworkFailure(error, url) ?? firstLine(error) };
+    return new SchedError("unavailable", describeNetworkFailure(error, url) ?? firstLine(error));
   }
-  const reason = errorReason(error);
-  if (reason !== undefined) return { error: reason, details: `${reason}: ${error.rawMessage}` };
+  if (errorReason(error) !== undefined) return error;
   const network = describeNetworkFailure(error.cause, url);
-  if (url?.startsWith("http:") && (error.code === Code.Canceled || network?.endsWith(networkErrorWords.ECONNRESET!))) {
+  if (url.startsWith("http:") && (error.code === Code.Canceled || network?.endsWith(networkErrorWords.ECONNRESET!))) {
     // The CLI never cancels a call itself: the server hung up, as a TLS
     // server does when it is spoken to in plain HTTP.
-    return { error: "unavailable", details: `cannot reach ${url}: the connection was closed without an answer (a TLS server wants an https:// URL)` };
+    return new SchedError("unavailable", `cannot reach ${url}: the connection was closed without an answer (a TLS server wants an https:// URL)`);
   }
+  if (network !== undefined) return new SchedError("unavailable", network);
+  return error;
+}
+
+function described(code: string, details: string): DescribedError {
+  return { error: code, details, exitCode: exitCodeOf(code) };
+}
+
+/** A refusal of the server reads `<reason>: <message>` with the API's error code (slot_already_booked: …). */
+function describeCallFailure(error: ConnectError): Omit<DescribedError, "exitCode"> {
+  const reason = errorReason(error);
+  if (reason !== undefined) return { error: reason, details: `${reason}: ${error.rawMessage}` };
+  const network = describeNetworkFailure(error.cause, undefined);
   if (network !== undefined) return { error: "unavailable", details: network };
   const word = codeWord(error.code);
   return { error: word, details: `${word}: ${firstLine(error.rawMessage)}` };

@@ -1,20 +1,17 @@
 import type { Command, CommanderError } from "commander";
+import { SchedError } from "../core/errors.js";
 
-/** A mistake in how a command was called: reported in one line that points at its help, exit 2. */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-
-  constructor(
-    message: string,
-    /** The command as typed, such as "sched slots create", whose --help explains it. */
-    readonly command: string,
-  ) {
-    super(message);
-  }
+/**
+ * A mistake in how a command was called: invalid_usage (exit 2), in one line
+ * that points at the help of the command as typed, such as
+ * `required option '--patient <id>' not specified; see 'sched book --help'`.
+ */
+function usageError(message: string, command: string): SchedError {
+  return new SchedError("invalid_usage", `${message}; see '${command} --help'`);
 }
 
 /**
- * Makes commander report every usage mistake as a UsageError instead of
+ * Makes commander report every usage mistake as an invalid_usage SchedError instead of
  * printing its message and the whole help. Subcommands copy these settings
  * when they are created, so this goes on the program before any of them.
  */
@@ -28,15 +25,10 @@ export function reportUsageErrors(program: Command): Command {
       if (error.code === "commander.help") {
         // A group such as `sched slots` called without one of its commands.
         const names = this.commands.map((sub) => sub.name()).filter((name) => name !== "help");
-        throw new UsageError(`missing command: ${names.join(", ")}`, command);
+        throw usageError(`missing command: ${names.join(", ")}`, command);
       }
-      throw new UsageError(oneLine(error.message), command);
+      throw usageError(oneLine(error.message), command);
     });
-}
-
-/** `sched: <message>; see 'sched book --help'`, the line a usage mistake prints. */
-export function usageLine(error: UsageError): string {
-  return `${error.message}; see '${error.command} --help'`;
 }
 
 /** Whether the command line asks for JSON, read before (or without) commander parsing it. */

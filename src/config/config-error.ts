@@ -1,13 +1,10 @@
-/**
- * A missing or malformed setting. The message is a single line naming the variable, meant to be
- * printed as is when the program stops at start, without a stack trace.
- */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  readonly variable: string;
+import { SchedError } from "../core/errors.js";
 
-  constructor(variable: string, message: string) {
-    super(message);
-    this.variable = variable;
-  }
+/**
+ * A missing or malformed setting: invalid_configuration, naming its variable.
+ * The message is a single line naming the variable, meant to be printed as is
+ * when the program stops at start, without a stack trace.
+ */
+export function configurationError(variable: string, message: string): SchedError {
+  return new SchedError("invalid_configuration", message, { variable });
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseDotEnv } from "dotenv";
-import { ConfigError } from "./config-error.js";
+import { configurationError } from "./config-error.js";
 import { readDuration } from "./duration.js";
 import {
   clientConfig,
@@ -132,7 +132,7 @@ export function flagsFromOptions(opts: Record<string, unknown>): LoadConfigOptio
   return flags;
 }
 
-/** Flags win over the environment, which wins over a .env file in cwd. Throws ConfigError. */
+/** Flags win over the environment, which wins over a .env file in cwd. Throws invalid_configuration SchedErrors. */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const valueOf = lookupIn([
     options.flags ?? {},
@@ -141,7 +141,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   ]);
   for (const variable of options.required ?? []) {
     if (valueOf(variable) === undefined) {
-      throw new ConfigError(
+      throw configurationError(
         variable,
         `${variable} is required: set it in the environment, in .env or with ${flagOf(variable)}`,
       );
@@ -187,7 +187,7 @@ function readDotEnv(cwd: string): Source {
     text = readFileSync(file, "utf8");
   } catch (error) {
     if (error instanceof Error && "code" in error && error.code === "ENOENT") return {};
-    throw new ConfigError(".env", `.env: cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw configurationError(".env", `.env: cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
   }
   return parseDotEnv(text);
 }
@@ -209,7 +209,7 @@ function describe(variable: ConfigVariable): string {
 // Connection strings are never echoed in messages: they may carry a password.
 function postgresDsn(dsn: string | undefined): string | undefined {
   if (dsn === undefined || /^postgres(?:ql)?:\/\//i.test(dsn) || dsn.includes("=")) return dsn;
-  throw new ConfigError(
+  throw configurationError(
     "POSTGRES_DSN",
     "POSTGRES_DSN is not a PostgreSQL connection string (examples: postgres://user:password@host:5432/sched, host=localhost dbname=sched)",
   );
@@ -219,28 +219,28 @@ function postgresDsn(dsn: string | undefined): string | undefined {
 // Half a TLS setting is a mistake to stop at, not a reason to serve cleartext.
 function tlsConfig(certFile: string | undefined, keyFile: string | undefined): TlsConfig | undefined {
   if (certFile === undefined && keyFile === undefined) return undefined;
-  if (keyFile === undefined) throw new ConfigError("TLS_KEY_FILE", "TLS_KEY_FILE is required when TLS_CERT_FILE is set");
-  if (certFile === undefined) throw new ConfigError("TLS_CERT_FILE", "TLS_CERT_FILE is required when TLS_KEY_FILE is set");
+  if (keyFile === undefined) throw configurationError("TLS_KEY_FILE", "TLS_KEY_FILE is required when TLS_CERT_FILE is set");
+  if (certFile === undefined) throw configurationError("TLS_CERT_FILE", "TLS_CERT_FILE is required when TLS_KEY_FILE is set");
   return { certFile, keyFile };
 }
 
 function appEnv(text: string): AppEnv {
   if (text === "dev" || text === "prod") return text;
-  throw new ConfigError("APP_ENV", `APP_ENV: ${JSON.stringify(text)} is neither dev nor prod`);
+  throw configurationError("APP_ENV", `APP_ENV: ${JSON.stringify(text)} is neither dev nor prod`);
 }
 
 function httpPort(text: string): number {
   if (/^\d{1,5}$/.test(text) && Number(text) <= 65535) return Number(text);
-  throw new ConfigError("HTTP_PORT", `HTTP_PORT: ${JSON.stringify(text)} is not a port (an integer from 0 to 65535)`);
+  throw configurationError("HTTP_PORT", `HTTP_PORT: ${JSON.stringify(text)} is not a port (an integer from 0 to 65535)`);
 }
 
 function wholeNumber(variable: ConfigVariable, text: string, minimum: number, unit: string): number {
   if (/^\d{1,6}$/.test(text) && Number(text) >= minimum) return Number(text);
-  throw new ConfigError(variable, `${variable}: ${JSON.stringify(text)} is not a whole number of ${unit} from ${minimum} to 999999`);
+  throw configurationError(variable, `${variable}: ${JSON.stringify(text)} is not a whole number of ${unit} from ${minimum} to 999999`);
 }
 
 function positiveDuration(variable: ConfigVariable, text: string): number {
   const reading = readDuration("setting", variable, text);
-  if ("mistake" in reading) throw new ConfigError(variable, reading.mistake);
+  if ("mistake" in reading) throw configurationError(variable, reading.mistake);
   return reading.milliseconds;
 }

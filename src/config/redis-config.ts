@@ -1,4 +1,4 @@
-import { ConfigError } from "./config-error.js";
+import { configurationError } from "./config-error.js";
 import type { Lookup } from "./config-variable.js";
 
 export interface RedisConfig {
@@ -28,7 +28,7 @@ function clusterNodeList(text: string): ClusterNode[] {
   const nodes = text.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
   const parsed = nodes.map((entry) => hostPortUrl(entry));
   if (nodes.length === 0 || parsed.some((url) => url === undefined)) {
-    throw new ConfigError(
+    throw configurationError(
       "REDIS_CLUSTER_NODES",
       "REDIS_CLUSTER_NODES is not a list of host:port (example: 10.0.0.1:6379,10.0.0.2:6379,10.0.0.3:6379)",
     );
@@ -41,14 +41,14 @@ function redisServerUrl(redisUrl: string | undefined, address: string): URL {
   if (redisUrl === undefined) {
     const url = hostPortUrl(address);
     if (url) return url;
-    throw new ConfigError(
+    throw configurationError(
       "REDIS_ADDR",
       `REDIS_ADDR: ${JSON.stringify(address)} is not host:port (example: 127.0.0.1:6379)`,
     );
   }
   const url = /^rediss?:\/\//i.test(redisUrl) ? fullRedisUrl(redisUrl) : hostPortUrl(redisUrl);
   if (url) return url;
-  throw new ConfigError(
+  throw configurationError(
     "REDIS_URL",
     "REDIS_URL is not a Redis URL (examples: redis://127.0.0.1:6379, rediss://user:password@host:6380/0, 127.0.0.1:6379)",
   );

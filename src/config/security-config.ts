@@ -1,5 +1,5 @@
 import type { AppEnv, ConfigVariable, Lookup, SecurityVariable } from "./config-variable.js";
-import { ConfigError } from "./config-error.js";
+import { configurationError } from "./config-error.js";
 import { readDuration } from "./duration.js";
 
 /** Where the key that verifies bearer tokens comes from; exactly one kind is configured. */
@@ -70,7 +70,7 @@ export function securityConfig(valueOf: Lookup, appEnv: AppEnv): SecurityConfig 
   const metricsRequireAuth =
     metricsSetting === undefined ? appEnv === "prod" && auth !== undefined : booleanSetting("METRICS_REQUIRE_AUTH", metricsSetting);
   if (metricsRequireAuth && auth === undefined) {
-    throw new ConfigError(
+    throw configurationError(
       "METRICS_REQUIRE_AUTH",
       "METRICS_REQUIRE_AUTH=true needs a verification key: set AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE",
     );
@@ -94,7 +94,7 @@ function authConfig(valueOf: Lookup, maxTokenAgeSeconds: number): AuthConfig | u
   if (jwksFile !== undefined) sources.push({ kind: "jwks-file", file: jwksFile });
   // Two keys would mean two sets of accepted algorithms: one of them is a mistake.
   if (sources.length > 1) {
-    throw new ConfigError(
+    throw configurationError(
       "AUTH_JWT_SECRET",
       "set only one of AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE and AUTH_JWKS_FILE",
     );
@@ -105,7 +105,7 @@ function authConfig(valueOf: Lookup, maxTokenAgeSeconds: number): AuthConfig | u
   if (key === undefined) {
     const orphan = issuer === undefined ? (audience === undefined ? undefined : "AUTH_AUDIENCE") : "AUTH_ISSUER";
     if (orphan !== undefined) {
-      throw new ConfigError(orphan, `${orphan} needs a verification key: set AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE`);
+      throw configurationError(orphan, `${orphan} needs a verification key: set AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE`);
     }
     return undefined;
   }
@@ -115,7 +115,7 @@ function authConfig(valueOf: Lookup, maxTokenAgeSeconds: number): AuthConfig | u
 // The secret itself is never echoed.
 function checkedSecret(secret: string): string {
   if (secret.length >= minimumSecretLength) return secret;
-  throw new ConfigError(
+  throw configurationError(
     "AUTH_JWT_SECRET",
     `AUTH_JWT_SECRET is too short: HS256 needs at least ${minimumSecretLength} characters (for example: openssl rand -base64 48)`,
   );
@@ -124,12 +124,12 @@ function checkedSecret(secret: string): string {
 function booleanSetting(variable: ConfigVariable, text: string): boolean {
   if (text === "true") return true;
   if (text === "false") return false;
-  throw new ConfigError(variable, `${variable}: ${JSON.stringify(text)} is neither true nor false`);
+  throw configurationError(variable, `${variable}: ${JSON.stringify(text)} is neither true nor false`);
 }
 
 function rateLimitPoints(text: string): number {
   if (/^\d{1,9}$/.test(text)) return Number(text);
-  throw new ConfigError(
+  throw configurationError(
     "RATE_LIMIT_POINTS",
     `RATE_LIMIT_POINTS: ${JSON.stringify(text)} is not a whole number of requests (0 disables rate limiting)`,
   );
@@ -138,6 +138,6 @@ function rateLimitPoints(text: string): number {
 // The Redis limiter counts in whole seconds, and JWT times are whole seconds.
 function wholeSeconds(variable: ConfigVariable, text: string): number {
   const reading = readDuration("seconds setting", variable, text);
-  if ("mistake" in reading) throw new ConfigError(variable, reading.mistake);
+  if ("mistake" in reading) throw configurationError(variable, reading.mistake);
   return reading.milliseconds / 1000;
 }

@@ -1,5 +1,5 @@
 /**
- * Every failure the service reports, by its code in the error table of docs/api.md.
+ * Every failure the service reports to an API caller, by its code in the error table of docs/api.md.
  * The transport maps each code to an HTTP status and a gRPC code in one
  * place; nothing else inspects messages.
  */
@@ -40,21 +40,57 @@ export type ErrorCode =
   | "unavailable"
   | "internal_error";
 
+/**
+ * Failures of the REST layer itself, found before any RPC is chosen: REST
+ * answers them (docs/api.md, Errors), no RPC raises them.
+ */
+export type RestRouteErrorCode = (typeof restRouteErrorCodes)[number];
+const restRouteErrorCodes = ["not_found", "method_not_allowed", "request_too_large"] as const;
+
+/**
+ * What the sched command reports about its own run, never sent to an API
+ * caller: a malformed setting or command line, a database an operator must
+ * fix, a port it cannot listen on, or a command that could not do its work.
+ * The CLI gives each its exit code in one table (src/cli/exit-codes.ts).
+ */
+export type CommandErrorCode = (typeof commandErrorCodes)[number];
+const commandErrorCodes = ["invalid_configuration", "invalid_usage", "database_not_ready", "port_in_use", "failed"] as const;
+
+export type SchedErrorCode = ErrorCode | RestRouteErrorCode | CommandErrorCode;
+
+/**
+ * The one error type of sched, as connect-es has one ConnectError with a
+ * code: the code says what kind of failure it is, each protocol turns the
+ * code into its own status through one table, and the message is the one
+ * line a person reads.
+ */
 export class SchedError extends Error {
   override readonly name = "SchedError";
   /** When a retry may succeed (rate_limited); every protocol tells the caller. */
   readonly retryAfterMs: number | undefined;
+  /** For invalid_configuration: the variable at fault (a flag reports the variable it stands for). */
+  readonly variable: string | undefined;
 
   constructor(
-    readonly code: ErrorCode,
+    readonly code: SchedErrorCode,
     message: string,
-    options?: { cause?: unknown; retryAfterMs?: number },
+    options?: { cause?: unknown; retryAfterMs?: number; variable?: string },
   ) {
     super(message, options);
     this.retryAfterMs = options?.retryAfterMs;
+    this.variable = options?.variable;
   }
 }
 
-export function isSchedError(error: unknown, code?: ErrorCode): error is SchedError {
+/** Whether an API caller can receive the code: neither a REST route's own failure nor one of the command's. */
+export function isApiErrorCode(code: SchedErrorCode): code is ErrorCode {
+  return !isRestRouteErrorCode(code) && !(commandErrorCodes as readonly string[]).includes(code);
+}
+
+export function isRestRouteErrorCode(code: SchedErrorCode): code is RestRouteErrorCode {
+  return (restRouteErrorCodes as readonly string[]).includes(code);
+}
+
+export function isSchedError(error: unknown, code?: SchedErrorCode): error is SchedError {
   return error instanceof SchedError && (code === undefined || error.code === code);
 }

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { CommandFailure } from "../command-failure.js";
+import { SchedError } from "../../core/errors.js";
 
 /** The folder `sched dev` keeps its database in, held by this process. */
 export interface DevDataDir {
@@ -37,7 +37,7 @@ async function takePidFile(pidFile: string, folder: string): Promise<void> {
   }
   const holder = Number.parseInt(await readFile(pidFile, "utf8"), 10);
   if (isRunning(holder)) {
-    throw new CommandFailure(`another sched dev (pid ${holder}) is using ${folder}: stop it, or choose another --data-dir`, 1);
+    throw new SchedError("failed", `another sched dev (pid ${holder}) is using ${folder}: stop it, or choose another --data-dir`);
   }
   // Left behind by a process that was killed: the folder is free.
   await writeFile(pidFile, `${process.pid}\n`);

@@ -1,6 +1,6 @@
 import { InProcessSlotLock } from "../../adapters/memory/in-process-slot-lock.js";
-import { ConfigError } from "../../config/config-error.js";
 import { loadConfig, type Config, type LoadConfigOptions } from "../../config/config.js";
+import { isSchedError } from "../../core/errors.js";
 import type { SlotLock } from "../../core/ports/slot-lock.js";
 
 export interface DevSlotLock {
@@ -33,7 +33,7 @@ function isSet(variable: "REDIS_URL" | "REDIS_ADDR", source: LoadConfigOptions):
     loadConfig({ ...source, required: [variable] });
     return true;
   } catch (error) {
-    if (error instanceof ConfigError && error.variable === variable) return false;
+    if (isSchedError(error, "invalid_configuration") && error.variable === variable) return false;
     throw error;
   }
 }

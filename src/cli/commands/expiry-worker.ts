@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { createExpiryWorker } from "../../app/expiry-worker.js";
-import { databaseReadiness, DatabaseNotReady } from "../../app/database-readiness.js";
+import { databaseReadiness } from "../../app/database-readiness.js";
+import { SchedError } from "../../core/errors.js";
 import { flagsFromOptions, loadConfig } from "../../config/config.js";
 import { addConfigOptions } from "../config-options.js";
 import { createCliLogger } from "../../app/cli-logger.js";
@@ -24,7 +25,7 @@ export function registerExpiryWorker(program: Command): void {
       // A missing database or schema stops the worker at once; an outage is
       // for the loop to ride out, but a single run has nothing to wait for.
       const readiness = await databaseReadiness(pool);
-      if (readiness.state === "mistaken") throw new DatabaseNotReady(readiness.problem);
+      if (readiness.state === "mistaken") throw new SchedError("database_not_ready", readiness.problem);
       if (readiness.state === "unreachable") {
         if (options.once) throw readiness.error;
         logger.warn({}, "PostgreSQL does not answer: the worker retries every WORKER_INTERVAL");

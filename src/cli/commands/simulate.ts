@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import { CommandFailure } from "../../app/command-failure.js";
+import { SchedError } from "../../core/errors.js";
 import { openSimulationDatabase } from "../../app/simulate/simulation-database.js";
 import { flagsFromOptions, loadConfig } from "../../config/config.js";
 import { checkHistory } from "../../core/history/check-history.js";
@@ -50,7 +50,7 @@ export function registerSimulate(program: Command): void {
       await database.requireReady();
       const ids = await database.loadIds({ patients: settings.patientLimit, slots: settings.slotLimit });
       if (ids.patientIds.length === 0 || ids.slotIds.length === 0) {
-        throw new CommandFailure("the database has no patients or no open slots ahead: run sched seed first");
+        throw new SchedError("failed", "the database has no patients or no open slots ahead: run sched seed first");
       }
       await requireServers(settings.urls, settings.ca);
       process.once("SIGINT", stopEarly);
@@ -60,7 +60,7 @@ export function registerSimulate(program: Command): void {
       const record = await database.loadHistoryRecord({ slotIds: ids.slotIds, since: run.startedAt });
       const report = simulationReport(settings, ids, run, audit, checkHistory(run.history, record));
       process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : reportText(report));
-      if (!report.invariantsHold) throw new CommandFailure(report.verdict);
+      if (!report.invariantsHold) throw new SchedError("failed", report.verdict);
     } finally {
       process.off("SIGINT", stopEarly);
       await database.close();

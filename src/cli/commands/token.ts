@@ -1,10 +1,10 @@
 import { Option, type Command } from "commander";
 import { signToken } from "../../app/sign-token.js";
 import { flagsFromOptions, loadConfig } from "../../config/config.js";
-import { ConfigError } from "../../config/config-error.js";
+import { configurationError } from "../../config/config-error.js";
 import { callerFromClaims } from "../../core/access/caller-from-claims.js";
 import { roles } from "../../core/access/caller.js";
-import { CommandFailure } from "../../app/command-failure.js";
+import { SchedError } from "../../core/errors.js";
 import { addConfigOptions } from "../config-options.js";
 import { positiveDurationMs } from "../option-parsers.js";
 
@@ -30,13 +30,13 @@ export function registerToken(program: Command): void {
   command.action(async (options: TokenFlags & Record<string, unknown>) => {
     const auth = loadConfig({ flags: flagsFromOptions(options) }).security.auth;
     if (auth?.key.kind !== "secret") {
-      throw new ConfigError("AUTH_JWT_SECRET", "sched token signs with AUTH_JWT_SECRET: set it in the environment or in .env");
+      throw configurationError("AUTH_JWT_SECRET", "sched token signs with AUTH_JWT_SECRET: set it in the environment or in .env");
     }
     const caller = callerFromClaims(options.subject, options.role);
-    if (caller === undefined) throw new CommandFailure("--subject: a patient's subject is its patient id (a UUID)", 2);
+    if (caller === undefined) throw new SchedError("invalid_usage", "--subject: a patient's subject is its patient id (a UUID)");
     const ttlSeconds = Math.max(1, Math.round(options.ttl / 1000));
     if (ttlSeconds > auth.maxTokenAgeSeconds) {
-      throw new CommandFailure(`--ttl: longer than AUTH_MAX_TOKEN_AGE (${auth.maxTokenAgeSeconds}s), the oldest token a server accepts`, 2);
+      throw new SchedError("invalid_usage", `--ttl: longer than AUTH_MAX_TOKEN_AGE (${auth.maxTokenAgeSeconds}s), the oldest token a server accepts`);
     }
     const token = await signToken({ caller, secret: auth.key.secret, ttlSeconds, issuer: auth.issuer, audience: auth.audience });
     process.stdout.write(`${token}\n`);

@@ -1,9 +1,9 @@
 import { readDuration } from "../../config/duration.js";
-import { CommandFailure } from "../../app/command-failure.js";
+import { SchedError } from "../../core/errors.js";
 
 // A malformed flag is a usage error: exit code 2, as for a malformed variable.
-function invalid(name: string, text: string, expected: string): CommandFailure {
-  return new CommandFailure(`${name}: ${JSON.stringify(text)} is not ${expected}`, 2);
+function invalid(name: string, text: string, expected: string): SchedError {
+  return new SchedError("invalid_usage", `${name}: ${JSON.stringify(text)} is not ${expected}`);
 }
 
 export function positiveInteger(name: string, text: string): number {
@@ -22,6 +22,6 @@ export function ratio(name: string, text: string): number {
 
 export function positiveDuration(name: string, text: string): number {
   const reading = readDuration("flag", name, text);
-  if ("mistake" in reading) throw new CommandFailure(reading.mistake, 2);
+  if ("mistake" in reading) throw new SchedError("invalid_usage", reading.mistake);
   return reading.milliseconds;
 }

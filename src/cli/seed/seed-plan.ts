@@ -1,4 +1,4 @@
-import { CommandFailure } from "../../app/command-failure.js";
+import { SchedError } from "../../core/errors.js";
 import { positiveInteger } from "../flags/flag-values.js";
 import type { SeedPlan } from "../../app/seed/seed-plan.js";
 
@@ -27,9 +27,9 @@ export function seedPlan(flags: SeedFlags, today = new Date()): SeedPlan {
     batchSize: positiveInteger("--batch-size", flags.batchSize),
   };
   if (plan.dayEnd - plan.dayStart < plan.slotMinutes) {
-    throw new CommandFailure(
+    throw new SchedError(
+      "invalid_usage",
       `--day-start ${flags.dayStart} to --day-end ${flags.dayEnd} leaves no room for a ${plan.slotMinutes}-minute slot`,
-      2,
     );
   }
   return plan;
@@ -38,14 +38,14 @@ export function seedPlan(flags: SeedFlags, today = new Date()): SeedPlan {
 function timeOfDay(name: string, text: string): number {
   const match = /^([01]?\d|2[0-4]):([0-5]\d)$/.exec(text);
   const minutes = match ? Number(match[1]) * 60 + Number(match[2]) : Number.NaN;
-  if (!(minutes <= 24 * 60)) throw new CommandFailure(`${name}: ${JSON.stringify(text)} is not a time of day (HH:MM, UTC)`, 2);
+  if (!(minutes <= 24 * 60)) throw new SchedError("invalid_usage", `${name}: ${JSON.stringify(text)} is not a time of day (HH:MM, UTC)`);
   return minutes;
 }
 
 function calendarDate(name: string, text: string): Date {
   const date = new Date(`${text}T00:00:00Z`);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== text) {
-    throw new CommandFailure(`${name}: ${JSON.stringify(text)} is not a date (YYYY-MM-DD)`, 2);
+    throw new SchedError("invalid_usage", `${name}: ${JSON.stringify(text)} is not a date (YYYY-MM-DD)`);
   }
   return date;
 }

@@ -1,6 +1,6 @@
 import http from "node:http";
 import https from "node:https";
-import { CommandFailure } from "../../app/command-failure.js";
+import { SchedError } from "../../core/errors.js";
 import { networkErrorWords } from "../network-error-words.js";
 
 /**
@@ -17,11 +17,11 @@ function requireServer(url: string, ca: Buffer | undefined): Promise<void> {
     const request = transport.get(`${url}/health/live`, { agent: false, timeout: 5_000, ...(ca === undefined ? {} : { ca }) }, (response) => {
       response.resume();
       if (response.statusCode === 200) resolve();
-      else reject(new CommandFailure(`${url} is not a sched server: /health/live answered ${response.statusCode}`));
+      else reject(new SchedError("failed", `${url} is not a sched server: /health/live answered ${response.statusCode}`));
     });
     request.on("timeout", () => request.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })));
     request.on("error", (error: NodeJS.ErrnoException) => {
-      reject(new CommandFailure(`cannot reach ${url}: ${networkErrorWords[error.code ?? ""] ?? error.message}`));
+      reject(new SchedError("failed", `cannot reach ${url}: ${networkErrorWords[error.code ?? ""] ?? error.message}`));
     });
   });
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { CommandFailure } from "../../app/command-failure.js";
+import { SchedError } from "../../core/errors.js";
 import { positiveDuration, positiveInteger, ratio } from "../flags/flag-values.js";
 import { trafficProtocols, type TrafficProtocol } from "./traffic-client.js";
 import { normalisedMix, type TrafficMix } from "./traffic-mix.js";
@@ -53,7 +53,7 @@ function baseUrls(name: string, given: string | string[] | undefined): string[] 
   const urls = (Array.isArray(given) ? given : [given ?? defaultUrl]).flatMap((text) => text.split(",")).map((text) => text.trim());
   for (const url of urls) {
     if (!/^https?:\/\/[^/]/i.test(url) || !URL.canParse(url)) {
-      throw new CommandFailure(`${name}: ${JSON.stringify(url)} is not an http:// or https:// URL`, 2);
+      throw new SchedError("invalid_usage", `${name}: ${JSON.stringify(url)} is not an http:// or https:// URL`);
     }
   }
   return urls.map((url) => url.replace(/\/+$/, ""));
@@ -63,12 +63,12 @@ function readCaFile(name: string, file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (error) {
-    throw new CommandFailure(`${name}: cannot read ${file} (${(error as { code?: string }).code ?? "unreadable"})`, 2);
+    throw new SchedError("invalid_usage", `${name}: cannot read ${file} (${(error as { code?: string }).code ?? "unreadable"})`);
   }
 }
 
 function protocol(name: string, text: string): TrafficProtocol {
   const known = trafficProtocols.find((candidate) => candidate === text);
-  if (known === undefined) throw new CommandFailure(`${name}: ${JSON.stringify(text)} is not one of ${trafficProtocols.join(", ")}`, 2);
+  if (known === undefined) throw new SchedError("invalid_usage", `${name}: ${JSON.stringify(text)} is not one of ${trafficProtocols.join(", ")}`);
   return known;
 }

@@ -1,4 +1,4 @@
-import { CommandFailure } from "../../app/command-failure.js";
+import { SchedError } from "../../core/errors.js";
 import type { Operation } from "./operation-stats.js";
 
 /** The share of each operation; the shares add up to 1. */
@@ -7,7 +7,7 @@ export type TrafficMix = Record<Operation, number>;
 /** Ratios in any unit (0.6/0.3/0.1, 6/3/1, 60/30/10) made into shares. */
 export function normalisedMix(ratios: TrafficMix): TrafficMix {
   const sum = ratios.booking + ratios.confirm + ratios.read;
-  if (sum <= 0) throw new CommandFailure("the booking, confirm and read ratios are all 0: at least one must be above 0", 2);
+  if (sum <= 0) throw new SchedError("invalid_usage", "the booking, confirm and read ratios are all 0: at least one must be above 0");
   return { booking: ratios.booking / sum, confirm: ratios.confirm / sum, read: ratios.read / sum };
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { SchedError, type ErrorCode } from "../errors.js";
+import { isApiErrorCode, SchedError, type ErrorCode } from "../errors.js";
 import type { Appointment } from "../model/appointment.js";
 import type { IdempotencyLease } from "../model/idempotency.js";
 import type { IdempotencyStore } from "../ports/appointment-store.js";
@@ -72,7 +72,7 @@ export class IdempotentCreates {
   }
 
   private async settle(lease: IdempotencyLease, error: unknown): Promise<void> {
-    const final = error instanceof SchedError && !retryableCodes.has(error.code);
+    const final = error instanceof SchedError && isApiErrorCode(error.code) && !retryableCodes.has(error.code);
     try {
       if (final) {
         await this.store.answer(lease, { error: { code: error.code, message: error.message } });

@@ -1,5 +1,5 @@
 import { Code } from "@connectrpc/connect";
-import type { ErrorCode } from "../../core/errors.js";
+import type { ErrorCode, RestRouteErrorCode } from "../../core/errors.js";
 
 export interface ErrorStatus {
   /** The gRPC / Connect code. */
@@ -58,11 +58,13 @@ export const errorStatuses: Record<ErrorCode, ErrorStatus> = {
 
 /**
  * Failures of the REST layer itself, found before any RPC is chosen or
- * called: no RPC can raise them, so they have no gRPC code and are not domain
- * errors, but their statuses belong with the others.
+ * called (SchedErrors of a RestRouteErrorCode): no RPC can raise them, so
+ * they have no gRPC code, but their statuses belong with the others. The
+ * CLI's own codes have their exit codes in src/cli/exit-codes.ts.
  */
-export const restProtocolStatuses = {
+export const restProtocolStatuses: Record<RestRouteErrorCode, number> = {
   not_found: 404,
   method_not_allowed: 405,
   request_too_large: 413,
-} as const;
+};
+

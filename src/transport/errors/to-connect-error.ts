@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { SchedError, type ErrorCode } from "../../core/errors.js";
+import { isApiErrorCode, SchedError, type ErrorCode } from "../../core/errors.js";
 import { ErrorInfoSchema, RetryInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
 import { errorDomain } from "../../client/error-reason.js";
 import { errorStatuses } from "./error-table.js";
@@ -21,7 +21,9 @@ function withReason(message: string, code: Code, reason: ErrorCode, cause?: unkn
  * is the handler context's protocolName; over gRPC the message is made plain.
  */
 export function toConnectError(error: unknown, protocol?: string): ConnectError {
-  if (error instanceof SchedError) {
+  // A SchedError with a code no API caller can receive (a REST route's own
+  // failure, or the CLI's) reaching an RPC is a bug: an internal error.
+  if (error instanceof SchedError && isApiErrorCode(error.code)) {
     const message = protocol === "grpc" ? plainGrpcMessage(error.message) : error.message;
     const connectError = withReason(message, errorStatuses[error.code].code, error.code, error);
     if (error.retryAfterMs !== undefined) withRetryAfter(connectError, error.retryAfterMs);

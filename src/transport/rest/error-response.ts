@@ -1,4 +1,4 @@
-import type { ErrorCode } from "../../core/errors.js";
+import { isRestRouteErrorCode, isSchedError, type ErrorCode, type RestRouteErrorCode } from "../../core/errors.js";
 import { errorStatuses, restProtocolStatuses } from "../errors/error-table.js";
 import { reasonOf, toConnectError } from "../errors/to-connect-error.js";
 
@@ -18,31 +18,18 @@ export interface RestErrorResponse {
 // The only error metadata a REST client is told: the rest is gRPC's business.
 const restErrorHeaders = ["retry-after"];
 
-export type ProtocolFailure = keyof typeof restProtocolStatuses;
-
-export class ProtocolError extends Error {
-  override readonly name = "ProtocolError";
-
-  constructor(
-    readonly failure: ProtocolFailure,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export function protocolErrorResponse(failure: ProtocolFailure, details: string): RestErrorResponse {
+export function protocolErrorResponse(failure: RestRouteErrorCode, details: string): RestErrorResponse {
   return { status: restProtocolStatuses[failure], body: { error: failure, details } };
 }
 
 /**
  * The answer to a failed request. Implementations throw ConnectErrors whose
- * ErrorInfo reason is the error code, the REST layer ProtocolErrors and
- * SchedErrors; whatever else arrives is an internal error, whose details
- * never carry a stack, SQL or driver text.
+ * ErrorInfo reason is the error code, the REST layer SchedErrors (its own
+ * route failures among them); whatever else arrives is an internal error,
+ * whose details never carry a stack, SQL or driver text.
  */
 export function errorResponse(error: unknown): RestErrorResponse {
-  if (error instanceof ProtocolError) return protocolErrorResponse(error.failure, error.message);
+  if (isSchedError(error) && isRestRouteErrorCode(error.code)) return protocolErrorResponse(error.code, error.message);
   const connectError = toConnectError(error);
   const reason = reasonOf(connectError);
   if (reason === undefined || reason === "internal_error" || !isKnownCode(reason)) {
@@ -66,6 +53,7 @@ function headersOf(reason: ErrorCode, metadata: Headers): Headers | undefined {
   return [...headers.keys()].length === 0 ? undefined : headers;
 }
 
+// A reason is only a string on the wire: one this table lacks is not trusted.
 function isKnownCode(reason: string): reason is ErrorCode {
   return Object.hasOwn(errorStatuses, reason);
 }

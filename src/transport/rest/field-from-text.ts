@@ -1,10 +1,12 @@
 import { ScalarType, type DescField, type JsonValue } from "@bufbuild/protobuf";
 import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
+import { SchedError } from "../../core/errors.js";
 import { enumValueOfWord, enumWords } from "./enum-words.js";
 
-/** A path or query value that cannot stand for its field; the message says what it must be. */
-export class FieldTextError extends Error {
-  override readonly name = "FieldTextError";
+// A path or query value that cannot stand for its field is invalid_argument,
+// whose message says what it must be; the caller names the parameter.
+function mustBe(requirement: string): SchedError {
+  return new SchedError("invalid_argument", requirement);
 }
 
 // Well-known types whose JSON form is a string of their own syntax.
@@ -21,9 +23,9 @@ const textWellKnownTypes: Record<string, string> = {
  * bodies. A repeated field takes every occurrence of its parameter.
  */
 export function fieldJsonFromText(field: DescField, texts: readonly string[]): JsonValue {
-  if (field.fieldKind === "map") throw new FieldTextError("cannot be given in the URL");
+  if (field.fieldKind === "map") throw mustBe("cannot be given in the URL");
   if (field.fieldKind === "list") return texts.map((text) => singularJson(field, text));
-  if (texts.length !== 1) throw new FieldTextError("must be given only once");
+  if (texts.length !== 1) throw mustBe("must be given only once");
   return singularJson(field, texts[0]!);
 }
 
@@ -43,18 +45,18 @@ export function textRequirement(field: DescField): string {
 function singularJson(field: DescField, text: string): JsonValue {
   if (field.enum !== undefined) {
     const value = enumValueOfWord(field.enum, text);
-    if (value === undefined) throw new FieldTextError(textRequirement(field));
+    if (value === undefined) throw mustBe(textRequirement(field));
     return value.name;
   }
   if (field.message !== undefined) {
     const wrapped = wrappedField(field);
     if (wrapped !== undefined) return singularJson(wrapped, text);
     if (field.message.typeName in textWellKnownTypes) return text;
-    throw new FieldTextError(textRequirement(field));
+    throw mustBe(textRequirement(field));
   }
   if (field.scalar === ScalarType.BOOL) {
     if (text === "true" || text === "false") return text === "true";
-    throw new FieldTextError(textRequirement(field));
+    throw mustBe(textRequirement(field));
   }
   return text;
 }

@@ -1,10 +1,9 @@
 import { SchedError } from "../../core/errors.js";
 import { readRequestBytes, type BodyFailures } from "../http/read-request-bytes.js";
-import { ProtocolError } from "./error-response.js";
 import type { NodeRequest } from "../http/node-request.js";
 
-function tooLarge(maxBytes: number): ProtocolError {
-  return new ProtocolError("request_too_large", `the request body is larger than ${maxBytes} bytes`);
+function tooLarge(maxBytes: number): SchedError {
+  return new SchedError("request_too_large", `the request body is larger than ${maxBytes} bytes`);
 }
 
 // A client that goes away mid-body made a mistake of its own, not the server.

@@ -1,6 +1,6 @@
 import { create, mergeFromJson, type DescField, type DescMessage, type JsonValue, type Message } from "@bufbuild/protobuf";
-import { SchedError } from "../../core/errors.js";
-import { fieldJsonFromText, FieldTextError, textRequirement } from "./field-from-text.js";
+import { isSchedError, SchedError } from "../../core/errors.js";
+import { fieldJsonFromText, textRequirement } from "./field-from-text.js";
 
 /** Where each part of an HTTP request goes in the request message. */
 export interface RequestShape {
@@ -74,7 +74,7 @@ function mergeText(input: DescMessage, message: Message, field: DescField, texts
   try {
     mergeFromJson(input, message, { [field.name]: fieldJsonFromText(field, texts) });
   } catch (error) {
-    const why = error instanceof FieldTextError ? error.message : textRequirement(field);
+    const why = isSchedError(error) ? error.message : textRequirement(field);
     const given = texts.length === 1 ? JSON.stringify(texts[0]) : JSON.stringify(texts);
     throw new SchedError("invalid_argument", `${what} ${why}, got ${given}`);
   }
