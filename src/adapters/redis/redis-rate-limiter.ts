@@ -23,7 +23,17 @@ export class RedisRateLimiter implements RateLimiter {
 
   constructor({ redis, points, durationSeconds, keyPrefix = "sched:rate", redisTimeoutMs = 250 }: RedisRateLimiterOptions) {
     const insuranceLimiter = new RateLimiterMemory({ points, duration: durationSeconds, keyPrefix });
-    const shared = new RateLimiterRedis({ storeClient: redis, points, duration: durationSeconds, keyPrefix, rejectIfRedisNotReady: true });
+    // A caller over its budget is refused from this process's memory until
+    // its window ends, the answer Redis would give, without a round trip per
+    // refused call: a flood from one caller or address stays off Redis.
+    const shared = new RateLimiterRedis({
+      storeClient: redis,
+      points,
+      duration: durationSeconds,
+      keyPrefix,
+      rejectIfRedisNotReady: true,
+      inMemoryBlockOnConsumed: points + 1,
+    });
     this.limiter = new RLWrapperTimeouts({ limiter: shared, timeoutMs: redisTimeoutMs, insuranceLimiter });
   }
 
