@@ -3,13 +3,24 @@ import type { NodeRequest } from "./http-route.js";
 
 export type { NodeRequest };
 
-/** The request's headers as a fetch Headers, which handler contexts carry; HTTP/2 pseudo-headers left out. */
+// Admission and then the protocol each need the headers of a call; building
+// a fetch Headers validates every name and value, so each request builds one.
+const built = new WeakMap<NodeRequest, Headers>();
+
+/**
+ * The request's headers as a fetch Headers, which handler contexts carry;
+ * HTTP/2 pseudo-headers left out. Built once per request: callers read it
+ * and never change it (handler contexts take a copy).
+ */
 export function requestHeaders(request: NodeRequest): Headers {
+  const known = built.get(request);
+  if (known !== undefined) return known;
   const headers = new Headers();
   for (const [name, value] of Object.entries(request.headers)) {
     if (name.startsWith(":") || value === undefined) continue;
     for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
   }
+  built.set(request, headers);
   return headers;
 }
 

@@ -80,21 +80,21 @@ export function createRequestHandler(options: RequestHandlerOptions) {
 }
 
 function dispatchOf(req: NodeRequest, res: NodeResponse, { procedures, rest, grpcUnary, rpc }: RequestHandlerOptions): Dispatch {
-  const match = rest.match(req);
-  switch (match.kind) {
-    case "found":
-      return { protocol: "rest", procedure: match.route.procedure, answer: () => rest.answer(match, req, res) };
-    case "wrong_method":
-      return { protocol: "rest", procedure: undefined, answer: () => rest.refuseMethod(match.allowed, req, res) };
-    case "none":
-      return {
-        protocol: rpcProtocolOf(req),
-        procedure: procedures.find(requestTarget(req).path),
-        answer: async () => {
-          if (!(await grpcUnary(req, res))) rpc(req, res);
-        },
-      };
+  // An RPC's path ("/sched.v1.AppointmentService/CreateAppointment") is no
+  // REST route's, so a call the procedure table knows skips the route search.
+  const procedure = procedures.find(requestTarget(req).path);
+  if (procedure === undefined) {
+    const match = rest.match(req);
+    if (match.kind === "found") return { protocol: "rest", procedure: match.route.procedure, answer: () => rest.answer(match, req, res) };
+    if (match.kind === "wrong_method") return { protocol: "rest", procedure: undefined, answer: () => rest.refuseMethod(match.allowed, req, res) };
   }
+  return {
+    protocol: rpcProtocolOf(req),
+    procedure,
+    answer: async () => {
+      if (!(await grpcUnary(req, res))) rpc(req, res);
+    },
+  };
 }
 
 function rpcProtocolOf(req: NodeRequest): Protocol {
