@@ -90,6 +90,7 @@ describe.each(["grpc", "connect"])("appointments over %s", (protocol) => {
       expires_at: expect.stringMatching(rfc3339),
       created_at: expect.stringMatching(rfc3339),
       updated_at: expect.stringMatching(rfc3339),
+      overbooked: false,
     });
   });
 
@@ -130,7 +131,17 @@ describe.each(["grpc", "connect"])("appointments over %s", (protocol) => {
       created_at: expect.stringMatching(rfc3339),
       updated_at: expect.stringMatching(rfc3339),
       expires_at: null,
-      slot: { id: slotIds[0], clinician_id: clinicianId, start_time: expect.stringMatching(rfc3339), end_time: expect.stringMatching(rfc3339), status: "open", capacity: 1, available: 0 },
+      overbooked: false,
+      slot: {
+        id: slotIds[0],
+        clinician_id: clinicianId,
+        start_time: expect.stringMatching(rfc3339),
+        end_time: expect.stringMatching(rfc3339),
+        status: "open",
+        capacity: 1,
+        available: 0,
+        overbooked: 0,
+      },
       patient: { id: ada, name: `Ada ${protocol}`, email: null },
       clinician: { id: clinicianId, name: "Dr Table", specialty: "cardiology" },
     });
@@ -183,5 +194,33 @@ describe("usage mistakes exit 2 with one line pointing at the command's help", (
       expect(code).toBe(2);
       expect(stderr).toBe("sched: give either --patient <id> or --slot <id>; see 'sched list --help'\n");
     }
+  });
+});
+
+describe("moves, visits and overbooking", () => {
+  it("reschedules, checks in, completes, refuses an early no-show, and books a full slot beyond capacity with a reason", async () => {
+    const [from, to, later] = await slotsFor("grpc", 3);
+    const [cy, dee] = await Promise.all([patient("Cy", "grpc"), patient("Dee", "grpc")]);
+    const { id } = await json<{ id: string }>(["book", "--slot", from!, "--patient", cy]);
+    await json(["confirm", id]);
+    const moved = await sched(["reschedule", id, "--slot", to!, "--idempotency-key", `move-${id}`]);
+    expect({ code: moved.code, stderr: moved.stderr, slot: field(moved.stdout, "slot_id"), status: field(moved.stdout, "status") }).toEqual({
+      code: 0,
+      stderr: "",
+      slot: to,
+      status: "confirmed",
+    });
+    const early = await sched(["no-show", id]);
+    expect({ code: early.code, stderr: early.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(/^sched: slot_not_started: /) });
+    expect(await json(["check-in", id])).toMatchObject({ id, status: "arrived" });
+    expect(await json(["complete", id], "connect")).toMatchObject({ id, status: "fulfilled" });
+
+    await json(["book", "--slot", later!, "--patient", cy]);
+    const full = await sched(["book", "--slot", later!, "--patient", dee]);
+    expect(full.stderr).toMatch(/^sched: slot_already_booked: /);
+    expect(await json(["book", "--slot", later!, "--patient", dee, "--overbook-reason", "urgent, seen today"])).toMatchObject({ overbooked: true });
+    expect(await json(["slots", "list", "--clinician", clinicianId, "--from", "2031-03-01T00:00:00Z"])).toMatchObject({
+      slots: expect.arrayContaining([expect.objectContaining({ id: later, available: 0, overbooked: 1 })]),
+    });
   });
 });

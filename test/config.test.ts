@@ -80,6 +80,7 @@ describe("loadConfig defaults", () => {
       httpPort: 8080,
       appointmentTtlMs: 600_000,
       maxActiveHoldsPerPatient: 3,
+      overbookLimit: 1,
       slotHorizonDays: 730,
       scheduleHorizonMs: 1344 * 60 * 60 * 1000,
       healthWatchLimits: { perConnection: 10, perAddress: 100 },
@@ -122,6 +123,7 @@ describe("loadConfig sources", () => {
       httpPort: 9000,
       appointmentTtlMs: 900_000,
       maxActiveHoldsPerPatient: 3,
+      overbookLimit: 1,
       slotHorizonDays: 730,
       scheduleHorizonMs: 1344 * 60 * 60 * 1000,
       healthWatchLimits: { perConnection: 10, perAddress: 100 },
@@ -320,9 +322,16 @@ describe("booking limits", () => {
     });
   });
 
+  it("reads the overbooking limit, 1 place per slot unless set (0: none)", () => {
+    expect(load({ env: {} }).overbookLimit).toBe(1);
+    expect(load({ env: { OVERBOOK_LIMIT: "0" } }).overbookLimit).toBe(0);
+    expect(load({ env: { OVERBOOK_LIMIT: "3" } }).overbookLimit).toBe(3);
+  });
+
   it.each([
     ["MAX_ACTIVE_HOLDS_PER_PATIENT", "-1"],
     ["MAX_ACTIVE_HOLDS_PER_PATIENT", "three"],
+    ["OVERBOOK_LIMIT", "-1"],
     ["SLOT_HORIZON_DAYS", "0"],
     ["SLOT_HORIZON_DAYS", "2y"],
     ["HEALTH_WATCH_MAX_PER_CONNECTION", "0"],
@@ -347,6 +356,7 @@ describe("command-line flags", () => {
       ["HTTP_PORT", "--http-port"],
       ["APPOINTMENT_TTL", "--appointment-ttl"],
       ["MAX_ACTIVE_HOLDS_PER_PATIENT", "--max-active-holds-per-patient"],
+      ["OVERBOOK_LIMIT", "--overbook-limit"],
       ["SLOT_HORIZON_DAYS", "--slot-horizon-days"],
       ["SCHEDULE_HORIZON", "--schedule-horizon"],
       ["HEALTH_WATCH_MAX_PER_CONNECTION", "--health-watch-max-per-connection"],

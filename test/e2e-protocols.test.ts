@@ -88,7 +88,7 @@ const grpcWire = { failedPrecondition: "grpc 9", notFound: "grpc 5", invalidArgu
 // ---------------------------------------------------------------- REST
 
 function restHold(body: Json): HoldView {
-  expect(Object.keys(body).sort()).toEqual(["created_at", "expires_at", "id", "patient_id", "slot_id", "status", "updated_at"]);
+  expect(Object.keys(body).sort()).toEqual(["created_at", "expires_at", "id", "overbooked", "patient_id", "slot_id", "status", "updated_at"]);
   return {
     id: body.id,
     slotId: body.slot_id,

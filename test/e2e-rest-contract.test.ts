@@ -39,7 +39,7 @@ const aNumber = expect.any(Number);
 const aString = expect.any(String);
 
 function slotShape(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { id: aUuid, clinician_id: aUuid, start_time: aTime, end_time: aTime, status: "open", capacity: aNumber, available: aNumber, ...overrides };
+  return { id: aUuid, clinician_id: aUuid, start_time: aTime, end_time: aTime, status: "open", capacity: aNumber, available: aNumber, overbooked: 0, ...overrides };
 }
 
 function appointmentShape(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -51,6 +51,7 @@ function appointmentShape(overrides: Record<string, unknown> = {}): Record<strin
     expires_at: aTime,
     created_at: aTime,
     updated_at: aTime,
+    overbooked: false,
     ...overrides,
   };
 }
@@ -62,6 +63,7 @@ function detailsShape(overrides: Record<string, unknown> = {}): Record<string, u
     created_at: aTime,
     updated_at: aTime,
     expires_at: aTime,
+    overbooked: false,
     slot: slotShape(),
     patient: { id: aUuid, name: aString, email: expect.toBeOneOf([aString, null]) },
     clinician: { id: aUuid, name: aString, specialty: expect.toBeOneOf([aString, null]) },

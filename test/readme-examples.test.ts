@@ -76,15 +76,20 @@ describe("README.md", () => {
     const failedBlock = [...result.stderr.matchAll(/--- README block (\d+)/g)].at(-1)?.[1];
     expect(result.code, `README block ${failedBlock} failed:\n${result.stderr}\n${result.stdout}`).toBe(0);
 
-    // The blocks said they booked and confirmed two appointments; the
-    // database must agree.
+    // The blocks said they booked and confirmed two appointments, completed
+    // the visit of one after moving it, and overbooked its new slot with a
+    // hold; the database must agree.
     const client = new pg.Client({ connectionString: database.dsn });
     await client.connect();
     try {
-      const { rows } = await client.query<{ status: string; n: number }>(
-        "SELECT status::text, count(*)::int AS n FROM appointments GROUP BY status",
+      const { rows } = await client.query<{ status: string; overbooked: boolean; n: number }>(
+        "SELECT status::text, overbooked, count(*)::int AS n FROM appointments GROUP BY status, overbooked ORDER BY status::text",
       );
-      expect(rows).toEqual([{ status: "confirmed", n: 2 }]);
+      expect(rows).toEqual([
+        { status: "confirmed", overbooked: false, n: 1 },
+        { status: "fulfilled", overbooked: false, n: 1 },
+        { status: "pending", overbooked: true, n: 1 },
+      ]);
     } finally {
       await client.end();
     }

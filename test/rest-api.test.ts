@@ -169,6 +169,7 @@ describe("slots", () => {
           status: "open",
           capacity: 1,
           available: 1,
+          overbooked: 0,
         },
       ],
     });
@@ -206,6 +207,7 @@ describe("appointments", () => {
       expires_at: expect.stringMatching(rfc3339),
       created_at: expect.stringMatching(rfc3339),
       updated_at: expect.stringMatching(rfc3339),
+      overbooked: false,
     });
     expect(Date.parse(created.body.expires_at) - Date.now()).toBeGreaterThan(9 * 60_000);
   });
@@ -233,6 +235,7 @@ describe("appointments", () => {
       created_at: created.created_at,
       updated_at: created.updated_at,
       expires_at: created.expires_at,
+      overbooked: false,
       slot: {
         id: slotId,
         clinician_id: clinicianId,
@@ -241,6 +244,7 @@ describe("appointments", () => {
         status: "open",
         capacity: 1,
         available: 0,
+        overbooked: 0,
       },
       patient: { id: patientIds[2], name: "Patient 2", email: "patient2@example.org" },
       clinician: { id: clinicianId, name: "Dr Grace Hopper", specialty: "cardiology" },
@@ -256,7 +260,7 @@ describe("appointments", () => {
     expect(page.body.total).toBe(3);
     expect(page.body.appointments.map((item: Json) => item.id)).toEqual([holds[2].id, holds[1].id]);
     expect(Object.keys(page.body.appointments[0]).sort()).toEqual(
-      ["clinician", "created_at", "expires_at", "id", "patient", "slot", "status", "updated_at"],
+      ["clinician", "created_at", "expires_at", "id", "overbooked", "patient", "slot", "status", "updated_at"],
     );
     const rest = await call("GET", `/appointments?patientId=${patientIds[3]}&limit=2&offset=2`);
     expect(rest.body).toEqual({ appointments: [expect.objectContaining({ id: holds[0].id })], total: 3 });

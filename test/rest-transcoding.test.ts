@@ -146,7 +146,11 @@ describe("the route table", () => {
         "GET /appointments/{id}/events 200",
         "POST /appointments 201",
         "POST /appointments/{id}/cancel 200",
+        "POST /appointments/{id}/check-in 200",
+        "POST /appointments/{id}/complete 200",
         "POST /appointments/{id}/confirm 200",
+        "POST /appointments/{id}/no-show 200",
+        "POST /appointments/{id}/reschedule 200",
         "GET /slots 200",
         "GET /slots/{id} 200",
         "POST /slots 201",
@@ -230,7 +234,7 @@ describe("request messages", () => {
     expect(read("big=9007199254740993").big).toBe(protoInt64.parse("9007199254740993"));
     expect(read("ratio=0.25").ratio).toBe(0.25);
     const error = schedError(() => read("statuses=lost"));
-    expect(error.message).toBe('query parameter "statuses" must be one of pending, confirmed, cancelled, expired, got "lost"');
+    expect(error.message).toBe('query parameter "statuses" must be one of pending, confirmed, cancelled, expired, arrived, fulfilled, noshow, got "lost"');
   });
 
   it("reads a JSON body, path variables winning over it", () => {
@@ -278,6 +282,7 @@ describe("REST JSON rendering", () => {
       expires_at: null,
       created_at: "2031-01-06T07:00:00Z",
       updated_at: "2031-01-06T07:00:01.500Z",
+      overbooked: false,
     });
     const response = create(CreateAppointmentResponseSchema, { appointment: { ...appointment, status: AppointmentStatus.PENDING, expiresAt: created } });
     expect(renderResponse(CreateAppointmentResponseSchema, response, CreateAppointmentResponseSchema.field.appointment)).toMatchObject({
@@ -296,7 +301,17 @@ describe("REST JSON rendering", () => {
       specialty: "cardiology",
     });
     const details = renderMessage(AppointmentDetailsSchema, create(AppointmentDetailsSchema, { id: "a1" }));
-    expect(details).toEqual({ id: "a1", status: "unspecified", created_at: null, updated_at: null, expires_at: null, slot: null, patient: null, clinician: null });
+    expect(details).toEqual({
+      id: "a1",
+      status: "unspecified",
+      created_at: null,
+      updated_at: null,
+      expires_at: null,
+      overbooked: false,
+      slot: null,
+      patient: null,
+      clinician: null,
+    });
     const slot = create(SlotSchema, { id: "s1", status: SlotStatus.OPEN, capacity: 1, startTime: created, endTime: created });
     expect(renderMessage(SlotSchema, slot)).toEqual({
       id: "s1",
@@ -306,6 +321,7 @@ describe("REST JSON rendering", () => {
       status: "open",
       capacity: 1,
       available: 0,
+      overbooked: 0,
     });
   });
 

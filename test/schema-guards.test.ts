@@ -51,7 +51,7 @@ async function hold(slotId: string, patientId: string, expiresIn = "10 minutes",
 async function occupants(slotId: string): Promise<number> {
   const { rows } = await pool.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM appointments
-      WHERE slot_id = $1 AND (status = 'confirmed' OR (status = 'pending' AND expires_at > now()))`,
+      WHERE slot_id = $1 AND status NOT IN ('cancelled', 'expired') AND (status <> 'pending' OR expires_at > now())`,
     [slotId],
   );
   return rows[0]!.n;
@@ -243,6 +243,97 @@ describe("appointments", () => {
     } finally {
       await pool.query(`ALTER TABLE appointments ENABLE TRIGGER appointments_1_legal_transition`);
     }
+  });
+});
+
+describe("visits, moves and overbooking", () => {
+  const setStatus = (id: string, status: string) => pool.query(`UPDATE appointments SET status = $2, expires_at = NULL WHERE id = $1`, [id, status]);
+  const booking = async (slotId: string, patientId: string) => {
+    const id = await hold(slotId, patientId);
+    await setStatus(id, "confirmed");
+    return id;
+  };
+  /** Runs `work` in a transaction that hands the capacity guard an overbooking limit, as the booking statement does. */
+  async function withOverbookLimit<T>(limit: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query(`SELECT set_config('sched.overbook_limit', $1, true)`, [String(limit)]);
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK");
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+  const overbook = (client: pg.Pool | pg.PoolClient, slotId: string, patientId: string) =>
+    client.query(`INSERT INTO appointments (slot_id, patient_id, status, overbooked) VALUES ($1, $2, 'confirmed', true)`, [slotId, patientId]);
+
+  it("allows confirmed → arrived → fulfilled, and confirmed → noshow only once the slot has started", async () => {
+    const slotId = await createSlot(5);
+    const visit = await booking(slotId, patientIds[0]!);
+    expect(constraintOf(await rejection(setStatus(visit, "fulfilled")))).toBe("appointments_legal_transition");
+    await setStatus(visit, "arrived");
+    for (const status of ["confirmed", "noshow", "cancelled", "pending"]) {
+      expect(constraintOf(await rejection(setStatus(visit, status)))).toMatch(/appointments_(legal_transition|expiry_only_while_pending)/);
+    }
+    await setStatus(visit, "fulfilled");
+    expect(constraintOf(await rejection(setStatus(visit, "arrived")))).toBe("appointments_legal_transition");
+
+    const missed = await booking(slotId, patientIds[1]!);
+    expect(constraintOf(await rejection(setStatus(missed, "noshow")))).toBe("appointments_legal_transition");
+    const held = await hold(slotId, patientIds[2]!);
+    expect(constraintOf(await rejection(setStatus(held, "arrived")))).toBe("appointments_legal_transition");
+    await pool.query(
+      `UPDATE appointment_slots SET start_time = '2020-01-01T08:00:00Z', end_time = '2020-01-01T08:30:00Z' WHERE id = $1`,
+      [slotId],
+    );
+    await setStatus(missed, "noshow");
+    expect(constraintOf(await rejection(setStatus(missed, "cancelled")))).toBe("appointments_legal_transition");
+  });
+
+  it("moves only a live hold or a confirmed appointment, and never into a full slot", async () => {
+    const [from, full, roomy] = [await createSlot(1), await createSlot(1), await createSlot(3)];
+    const move = (id: string, slotId: string) => pool.query(`UPDATE appointments SET slot_id = $2 WHERE id = $1`, [id, slotId]);
+    await booking(full, patientIds[3]!);
+    const confirmed = await booking(from, patientIds[4]!);
+    expect(constraintOf(await rejection(move(confirmed, full)))).toBe("appointments_slot_capacity");
+    await move(confirmed, roomy);
+    await setStatus(confirmed, "cancelled");
+    expect(constraintOf(await rejection(move(confirmed, from)))).toBe("appointments_legal_move");
+    const lapsed = await hold(from, patientIds[5]!, "-1 second");
+    expect(constraintOf(await rejection(move(lapsed, roomy)))).toBe("appointments_legal_move");
+  });
+
+  it("refuses an overbooked place without the limit a booking hands over, and beyond it", async () => {
+    const slotId = await createSlot(1);
+    await booking(slotId, patientIds[6]!);
+    expect(constraintOf(await rejection(overbook(pool, slotId, patientIds[7]!)))).toBe("appointments_overbook_limit");
+    await withOverbookLimit(1, (client) => overbook(client, slotId, patientIds[7]!));
+    expect(constraintOf(await rejection(withOverbookLimit(1, (client) => overbook(client, slotId, patientIds[8]!))))).toBe(
+      "appointments_overbook_limit",
+    );
+    // Without the marker the slot is full, overbooked place or not.
+    expect(constraintOf(await rejection(hold(slotId, patientIds[8]!)))).toBe("appointments_slot_capacity");
+    const marked = await hold(await createSlot(1), patientIds[9]!);
+    expect(constraintOf(await rejection(pool.query(`UPDATE appointments SET overbooked = true WHERE id = $1`, [marked])))).toBe(
+      "appointments_overbook_limit",
+    );
+    expect(await occupants(slotId)).toBe(2);
+  });
+
+  it("records the visits of an overbooked slot: a check-in takes no new place", async () => {
+    const slotId = await createSlot(1);
+    const ordinary = await booking(slotId, patientIds[10]!);
+    await withOverbookLimit(1, (client) => overbook(client, slotId, patientIds[11]!));
+    await setStatus(ordinary, "arrived");
+    await setStatus(ordinary, "fulfilled");
+    const { rows } = await pool.query<{ id: string }>(`SELECT id FROM appointments WHERE slot_id = $1 AND overbooked`, [slotId]);
+    await setStatus(rows[0]!.id, "arrived");
+    expect(await occupants(slotId)).toBe(2);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { DescMessage, DescMethodUnary, MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import * as grpc from "@grpc/grpc-js";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppointmentService } from "../gen/sched/v1/appointment_service_pb.js";
 import { DirectoryService } from "../gen/sched/v1/directory_service_pb.js";
@@ -26,6 +27,8 @@ interface PreparedCall {
 interface RpcCase {
   name: string;
   patient: PatientRule;
+  /** Only staff, not services: an overbooking. */
+  staffOnly?: boolean;
   /** Fresh resources for one call, belonging to the patient `owner`. */
   prepare(owner: Owner): Promise<PreparedCall>;
 }
@@ -35,6 +38,7 @@ type Row =
   | { kind: "caller"; label: string; token: () => Promise<string>; patientOwner?: Owner };
 
 let served: ServedDatabase;
+let database: pg.Pool;
 let baseUrl: string;
 let grpcConnection: grpc.Client;
 let serviceToken: string;
@@ -61,6 +65,22 @@ async function freshAppointment(owner: Owner): Promise<string> {
   return body.id as string;
 }
 
+/** A confirmed appointment, checked in when asked, and in a slot that has started when asked. */
+async function freshVisit(owner: Owner, options: { checkedIn?: boolean; started?: boolean } = {}): Promise<string> {
+  const slotId = await freshSlot();
+  const { id } = await asService("POST", "/appointments", { slot_id: slotId, patient_id: patients[owner] });
+  await asService("POST", `/appointments/${id}/confirm`, {});
+  if (options.checkedIn) await asService("POST", `/appointments/${id}/check-in`, {});
+  if (options.started) {
+    // Time passing, which the API cannot do: each such slot gets a day of the past of its own.
+    await database.query(`UPDATE appointment_slots SET start_time = now() - $2 * interval '1 day', end_time = now() - $2 * interval '1 day' + interval '30 minutes' WHERE id = $1`, [
+      slotId,
+      slotCounter,
+    ]);
+  }
+  return id as string;
+}
+
 const A = AppointmentService.method;
 const S = SlotService.method;
 const D = DirectoryService.method;
@@ -75,6 +95,49 @@ const rpcs: RpcCase[] = [
       const slotId = await freshSlot();
       const body = { slot_id: slotId, patient_id: patients[owner] };
       return call({ method: "POST", path: "/appointments", body, success: 201 }, A.createAppointment, { slotId, patientId: patients[owner] });
+    },
+  },
+  {
+    name: "AppointmentService.CreateAppointment with an overbook_reason",
+    patient: "never",
+    staffOnly: true,
+    async prepare(owner) {
+      const slotId = await freshSlot();
+      const body = { slot_id: slotId, patient_id: patients[owner], overbook_reason: "urgent" };
+      return call({ method: "POST", path: "/appointments", body, success: 201 }, A.createAppointment, { slotId, patientId: patients[owner], overbookReason: "urgent" });
+    },
+  },
+  {
+    name: "AppointmentService.RescheduleAppointment",
+    patient: "own",
+    async prepare(owner) {
+      const id = await freshAppointment(owner);
+      const slotId = await freshSlot();
+      return call({ method: "POST", path: `/appointments/${id}/reschedule`, body: { slot_id: slotId }, success: 200 }, A.rescheduleAppointment, { id, slotId });
+    },
+  },
+  {
+    name: "AppointmentService.CheckInAppointment",
+    patient: "never",
+    async prepare(owner) {
+      const id = await freshVisit(owner);
+      return call({ method: "POST", path: `/appointments/${id}/check-in`, body: {}, success: 200 }, A.checkInAppointment, { id });
+    },
+  },
+  {
+    name: "AppointmentService.CompleteAppointment",
+    patient: "never",
+    async prepare(owner) {
+      const id = await freshVisit(owner, { checkedIn: true });
+      return call({ method: "POST", path: `/appointments/${id}/complete`, body: {}, success: 200 }, A.completeAppointment, { id });
+    },
+  },
+  {
+    name: "AppointmentService.MarkNoShow",
+    patient: "never",
+    async prepare(owner) {
+      const id = await freshVisit(owner, { started: true });
+      return call({ method: "POST", path: `/appointments/${id}/no-show`, body: {}, success: 200 }, A.markNoShow, { id });
     },
   },
   ...(["confirm", "cancel"] as const).map(
@@ -225,6 +288,7 @@ type Expected = "allow" | "deny" | "unauthenticated";
 
 function expectedOf(row: Row, rpc: RpcCase): Expected {
   if (row.kind === "unauthenticated") return "unauthenticated";
+  if (rpc.staffOnly && row.label === "service") return "deny";
   if (row.patientOwner === undefined || rpc.patient === "any") return "allow";
   if (rpc.patient === "never") return "deny";
   return row.patientOwner === "self" ? "allow" : "deny";
@@ -233,6 +297,7 @@ function expectedOf(row: Row, rpc: RpcCase): Expected {
 beforeAll(async () => {
   served = await startServedDatabase("security_matrix", { ...authEnv, RATE_LIMIT_POINTS: "0", MAX_ACTIVE_HOLDS_PER_PATIENT: "0" });
   baseUrl = served.server.url;
+  database = new pg.Pool({ connectionString: served.database.dsn, max: 2 });
   grpcConnection = grpcClient(served.server.port);
   serviceToken = await token({ role: "service", sub: "matrix-setup" });
   patients.self = (await asService("POST", "/patients", { name: "Patient Self" })).id;
@@ -242,6 +307,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   grpcConnection?.close();
+  await database?.end();
   await served?.close();
 });
 

@@ -62,6 +62,7 @@ export function createCoreRuntime({ config, logger, lock, decorateLock, poolSize
       lock: slotLock,
       holdTtlMs: config.appointmentTtlMs,
       maxActiveHoldsPerPatient: config.maxActiveHoldsPerPatient,
+      overbookLimit: config.overbookLimit,
       logger,
     }),
     slots: new Slots({ store: new PostgresSlotStore(pool), horizonDays: config.slotHorizonDays }),

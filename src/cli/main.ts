@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { packageRoot } from "../package-root.js";
 import { registerAppointmentChanges } from "./commands/appointment-changes.js";
+import { registerAppointmentMoves } from "./commands/appointment-moves.js";
+import { registerAppointmentVisits } from "./commands/appointment-visits.js";
 import { registerAppointmentReads } from "./commands/appointment-reads.js";
 import { registerClinicians } from "./commands/clinicians.js";
 import { registerDev } from "./commands/dev.js";
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerSeed(program);
   registerSimulate(program);
   registerAppointmentChanges(program);
+  registerAppointmentMoves(program);
+  registerAppointmentVisits(program);
   registerAppointmentReads(program);
   registerSlots(program);
   registerPatients(program);

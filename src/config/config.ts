@@ -29,6 +29,8 @@ export interface Config {
   appointmentTtlMs: number;
   /** The most unexpired holds one patient may have at once; 0: no cap. */
   maxActiveHoldsPerPatient: number;
+  /** The most places staff may add beyond one slot's capacity with an overbooking reason; 0: none. */
+  overbookLimit: number;
   /** How far ahead of now a slot may start, in days. */
   slotHorizonDays: number;
   /** How far ahead of now a schedule's slots are made, in milliseconds. */
@@ -78,6 +80,7 @@ const defaults = {
   HTTP_PORT: "8080",
   APPOINTMENT_TTL: "10m",
   MAX_ACTIVE_HOLDS_PER_PATIENT: "3",
+  OVERBOOK_LIMIT: "1",
   SLOT_HORIZON_DAYS: "730",
   SCHEDULE_HORIZON: "1344h",
   HEALTH_WATCH_MAX_PER_CONNECTION: "10",
@@ -101,6 +104,7 @@ const meanings: Record<ConfigVariable, string> = {
   HTTP_PORT: "the one port for REST, Connect, gRPC-Web and gRPC (0 picks a free port)",
   APPOINTMENT_TTL: "how long a pending hold lasts",
   MAX_ACTIVE_HOLDS_PER_PATIENT: "the most unexpired holds one patient may have at once, whoever booked them; 0: no cap",
+  OVERBOOK_LIMIT: "the most places staff may add beyond one slot's capacity, each with an overbooking reason; 0: none",
   SLOT_HORIZON_DAYS: "how many days ahead a new slot may start",
   SCHEDULE_HORIZON: "how far ahead of now a schedule's slots are made (1344h: 8 weeks)",
   HEALTH_WATCH_MAX_PER_CONNECTION: "the most grpc.health.v1 Watch streams open at once on one connection",
@@ -158,6 +162,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     httpPort: httpPort(valueOrDefault("HTTP_PORT")),
     appointmentTtlMs: positiveDuration("APPOINTMENT_TTL", valueOrDefault("APPOINTMENT_TTL")),
     maxActiveHoldsPerPatient: wholeNumber("MAX_ACTIVE_HOLDS_PER_PATIENT", valueOrDefault("MAX_ACTIVE_HOLDS_PER_PATIENT"), 0, "holds (0: no cap)"),
+    overbookLimit: wholeNumber("OVERBOOK_LIMIT", valueOrDefault("OVERBOOK_LIMIT"), 0, "places (0: no overbooking)"),
     slotHorizonDays: wholeNumber("SLOT_HORIZON_DAYS", valueOrDefault("SLOT_HORIZON_DAYS"), 1, "days"),
     scheduleHorizonMs: positiveDuration("SCHEDULE_HORIZON", valueOrDefault("SCHEDULE_HORIZON")),
     healthWatchLimits: {

@@ -32,6 +32,7 @@ export type ErrorCode =
   | "appointment_already_held"
   | "appointment_expired"
   | "invalid_status_transition"
+  | "slot_not_started"
   | "idempotency_key_in_use"
   | "idempotency_key_reused"
   | "unauthenticated"

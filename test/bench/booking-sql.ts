@@ -5,7 +5,8 @@ import { createHoldStatement } from "../../src/adapters/postgres/sql/create-hold
  * numbered mapping tables in a CTE prepended to the statement ($1 and $2
  * become scalar subqueries over it; $3 becomes the hold TTL in ms; $4 and $5,
  * the actor, become a service caller named "bench"; $6, the patient's hold
- * cap, becomes 0 as on the bench's servers), so the lookup is part of
+ * cap, becomes 0 as on the bench's servers; $7 and $8, an overbooking's
+ * reason and limit, become none and 0), so the lookup is part of
  * the measured cost.
  */
 export function pgbenchScript(slotTable: string, slotCount: number, patientCount: number, ttlMs: number): string {
@@ -20,6 +21,8 @@ export function pgbenchScript(slotTable: string, slotCount: number, patientCount
     .replace(/\$4(?!\d)/g, "'bench'")
     .replace(/\$5(?!\d)/g, "'service'")
     .replace(/\$6(?!\d)/g, "0")
+    .replace(/\$7(?!\d)/g, "NULL")
+    .replace(/\$8(?!\d)/g, "0")
     .replace(
       /^WITH lapsed AS \(/,
       `WITH bench_ids AS MATERIALIZED (\n  SELECT s.id AS slot_id, p.id AS patient_id\n    FROM ${slotTable} s, bench_patients p\n   WHERE s.n = :sn AND p.n = :pn\n), lapsed AS (`,

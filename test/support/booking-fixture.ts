@@ -56,6 +56,8 @@ export class BookingFixture {
   instance(options: {
     lock: SlotLock;
     holdTtlMs?: number;
+    /** OVERBOOK_LIMIT; 1 unless given. */
+    overbookLimit?: number;
     poolSize?: number;
     /** Wraps the real store, for instance to pause a request between taking the lock and booking. */
     wrapStore?: (store: AppointmentStore) => AppointmentStore;
@@ -70,6 +72,7 @@ export class BookingFixture {
       idempotency: new PostgresIdempotencyStore(pool),
       lock: options.lock,
       holdTtlMs: options.holdTtlMs ?? 10 * 60_000,
+      ...(options.overbookLimit === undefined ? {} : { overbookLimit: options.overbookLimit }),
     });
   }
 
@@ -92,7 +95,7 @@ export class BookingFixture {
   async occupants(slotId: string): Promise<number> {
     const { rows } = await this.admin.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM appointments
-        WHERE slot_id = $1 AND (status = 'confirmed' OR (status = 'pending' AND expires_at > now()))`,
+        WHERE slot_id = $1 AND status NOT IN ('cancelled', 'expired') AND (status <> 'pending' OR expires_at > now())`,
       [slotId],
     );
     return rows[0]!.n;
@@ -110,6 +113,7 @@ export const cleanAudit: InvariantAudit = {
   duplicateActiveAppointments: [],
   trailMismatches: [],
   illegalStates: [],
+  misplacedAppointments: [],
 };
 
 export function uniqueKey(): string {

@@ -16,7 +16,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file sched/v1/appointment.proto.
  */
 export const file_sched_v1_appointment: GenFile = /*@__PURE__*/
-  fileDesc("ChpzY2hlZC92MS9hcHBvaW50bWVudC5wcm90bxIIc2NoZWQudjEi+wEKC0FwcG9pbnRtZW50EgoKAmlkGAEgASgJEg8KB3Nsb3RfaWQYAiABKAkSEgoKcGF0aWVudF9pZBgDIAEoCRIrCgZzdGF0dXMYBCABKA4yGy5zY2hlZC52MS5BcHBvaW50bWVudFN0YXR1cxIuCgpleHBpcmVzX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLHAgoSQXBwb2ludG1lbnREZXRhaWxzEgoKAmlkGAEgASgJEisKBnN0YXR1cxgCIAEoDjIbLnNjaGVkLnYxLkFwcG9pbnRtZW50U3RhdHVzEi4KCmNyZWF0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhwKBHNsb3QYBiABKAsyDi5zY2hlZC52MS5TbG90EiIKB3BhdGllbnQYByABKAsyES5zY2hlZC52MS5QYXRpZW50EiYKCWNsaW5pY2lhbhgIIAEoCzITLnNjaGVkLnYxLkNsaW5pY2lhbiImCgVBY3RvchIPCgdzdWJqZWN0GAEgASgJEgwKBHJvbGUYAiABKAki5AEKEEFwcG9pbnRtZW50RXZlbnQSCgoCaWQYASABKAMSFgoOYXBwb2ludG1lbnRfaWQYAiABKAkSMgoKZXZlbnRfdHlwZRgDIAEoDjIeLnNjaGVkLnYxLkFwcG9pbnRtZW50RXZlbnRUeXBlEigKB3BheWxvYWQYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei4KCmNyZWF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEh4KBWFjdG9yGAYgASgLMg8uc2NoZWQudjEuQWN0b3IquwEKEUFwcG9pbnRtZW50U3RhdHVzEiIKHkFQUE9JTlRNRU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEh4KGkFQUE9JTlRNRU5UX1NUQVRVU19QRU5ESU5HEAESIAocQVBQT0lOVE1FTlRfU1RBVFVTX0NPTkZJUk1FRBACEiAKHEFQUE9JTlRNRU5UX1NUQVRVU19DQU5DRUxMRUQQAxIeChpBUFBPSU5UTUVOVF9TVEFUVVNfRVhQSVJFRBAEKoICChRBcHBvaW50bWVudEV2ZW50VHlwZRImCiJBUFBPSU5UTUVOVF9FVkVOVF9UWVBFX1VOU1BFQ0lGSUVEEAASLgoqQVBQT0lOVE1FTlRfRVZFTlRfVFlQRV9BUFBPSU5UTUVOVF9DUkVBVEVEEAESMAosQVBQT0lOVE1FTlRfRVZFTlRfVFlQRV9BUFBPSU5UTUVOVF9DT05GSVJNRUQQAhIwCixBUFBPSU5UTUVOVF9FVkVOVF9UWVBFX0FQUE9JTlRNRU5UX0NBTkNFTExFRBADEi4KKkFQUE9JTlRNRU5UX0VWRU5UX1RZUEVfQVBQT0lOVE1FTlRfRVhQSVJFRBAEYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_sched_v1_directory, file_sched_v1_slot]);
+  fileDesc("ChpzY2hlZC92MS9hcHBvaW50bWVudC5wcm90bxIIc2NoZWQudjEijwIKC0FwcG9pbnRtZW50EgoKAmlkGAEgASgJEg8KB3Nsb3RfaWQYAiABKAkSEgoKcGF0aWVudF9pZBgDIAEoCRIrCgZzdGF0dXMYBCABKA4yGy5zY2hlZC52MS5BcHBvaW50bWVudFN0YXR1cxIuCgpleHBpcmVzX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpjcmVhdGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpvdmVyYm9va2VkGAggASgIItsCChJBcHBvaW50bWVudERldGFpbHMSCgoCaWQYASABKAkSKwoGc3RhdHVzGAIgASgOMhsuc2NoZWQudjEuQXBwb2ludG1lbnRTdGF0dXMSLgoKY3JlYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXhwaXJlc19hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHAoEc2xvdBgGIAEoCzIOLnNjaGVkLnYxLlNsb3QSIgoHcGF0aWVudBgHIAEoCzIRLnNjaGVkLnYxLlBhdGllbnQSJgoJY2xpbmljaWFuGAggASgLMhMuc2NoZWQudjEuQ2xpbmljaWFuEhIKCm92ZXJib29rZWQYCSABKAgiJgoFQWN0b3ISDwoHc3ViamVjdBgBIAEoCRIMCgRyb2xlGAIgASgJIuQBChBBcHBvaW50bWVudEV2ZW50EgoKAmlkGAEgASgDEhYKDmFwcG9pbnRtZW50X2lkGAIgASgJEjIKCmV2ZW50X3R5cGUYAyABKA4yHi5zY2hlZC52MS5BcHBvaW50bWVudEV2ZW50VHlwZRIoCgdwYXlsb2FkGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIuCgpjcmVhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIeCgVhY3RvchgGIAEoCzIPLnNjaGVkLnYxLkFjdG9yKpwCChFBcHBvaW50bWVudFN0YXR1cxIiCh5BUFBPSU5UTUVOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIeChpBUFBPSU5UTUVOVF9TVEFUVVNfUEVORElORxABEiAKHEFQUE9JTlRNRU5UX1NUQVRVU19DT05GSVJNRUQQAhIgChxBUFBPSU5UTUVOVF9TVEFUVVNfQ0FOQ0VMTEVEEAMSHgoaQVBQT0lOVE1FTlRfU1RBVFVTX0VYUElSRUQQBBIeChpBUFBPSU5UTUVOVF9TVEFUVVNfQVJSSVZFRBAFEiAKHEFQUE9JTlRNRU5UX1NUQVRVU19GVUxGSUxMRUQQBhIdChlBUFBPSU5UTUVOVF9TVEFUVVNfTk9TSE9XEAcqywMKFEFwcG9pbnRtZW50RXZlbnRUeXBlEiYKIkFQUE9JTlRNRU5UX0VWRU5UX1RZUEVfVU5TUEVDSUZJRUQQABIuCipBUFBPSU5UTUVOVF9FVkVOVF9UWVBFX0FQUE9JTlRNRU5UX0NSRUFURUQQARIwCixBUFBPSU5UTUVOVF9FVkVOVF9UWVBFX0FQUE9JTlRNRU5UX0NPTkZJUk1FRBACEjAKLEFQUE9JTlRNRU5UX0VWRU5UX1RZUEVfQVBQT0lOVE1FTlRfQ0FOQ0VMTEVEEAMSLgoqQVBQT0lOVE1FTlRfRVZFTlRfVFlQRV9BUFBPSU5UTUVOVF9FWFBJUkVEEAQSMQotQVBQT0lOVE1FTlRfRVZFTlRfVFlQRV9BUFBPSU5UTUVOVF9DSEVDS0VEX0lOEAUSMAosQVBQT0lOVE1FTlRfRVZFTlRfVFlQRV9BUFBPSU5UTUVOVF9DT01QTEVURUQQBhIuCipBUFBPSU5UTUVOVF9FVkVOVF9UWVBFX0FQUE9JTlRNRU5UX05PX1NIT1cQBxIyCi5BUFBPSU5UTUVOVF9FVkVOVF9UWVBFX0FQUE9JTlRNRU5UX1JFU0NIRURVTEVEEAhiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_sched_v1_directory, file_sched_v1_slot]);
 
 /**
  * One patient's claim on one slot.
@@ -67,11 +67,18 @@ export type Appointment = Message<"sched.v1.Appointment"> & {
   createdAt?: Timestamp | undefined;
 
   /**
-   * When the status last changed.
+   * When the status or the slot last changed.
    *
    * @generated from field: google.protobuf.Timestamp updated_at = 7;
    */
   updatedAt?: Timestamp | undefined;
+
+  /**
+   * Staff placed it beyond the slot's capacity on purpose.
+   *
+   * @generated from field: bool overbooked = 8;
+   */
+  overbooked: boolean;
 };
 
 /**
@@ -142,6 +149,13 @@ export type AppointmentDetails = Message<"sched.v1.AppointmentDetails"> & {
    * @generated from field: sched.v1.Clinician clinician = 8;
    */
   clinician?: Clinician | undefined;
+
+  /**
+   * Staff placed it beyond the slot's capacity on purpose.
+   *
+   * @generated from field: bool overbooked = 9;
+   */
+  overbooked: boolean;
 };
 
 /**
@@ -243,7 +257,10 @@ export const AppointmentEventSchema: GenMessage<AppointmentEvent> = /*@__PURE__*
 /**
  * Where an appointment is in its life. Legal moves: pending to confirmed
  * (before expires_at), pending to expired (at or after expires_at), pending
- * or confirmed to cancelled. Cancelled and expired are final.
+ * or confirmed to cancelled, confirmed to arrived and arrived to fulfilled,
+ * confirmed to noshow (once the slot has started). Cancelled, expired,
+ * fulfilled and noshow are final. Every status but cancelled and expired
+ * occupies the slot (a pending hold until expires_at).
  *
  * @generated from enum sched.v1.AppointmentStatus
  */
@@ -280,6 +297,27 @@ export enum AppointmentStatus {
    * @generated from enum value: APPOINTMENT_STATUS_EXPIRED = 4;
    */
   EXPIRED = 4,
+
+  /**
+   * The patient has checked in for the visit.
+   *
+   * @generated from enum value: APPOINTMENT_STATUS_ARRIVED = 5;
+   */
+  ARRIVED = 5,
+
+  /**
+   * The visit took place.
+   *
+   * @generated from enum value: APPOINTMENT_STATUS_FULFILLED = 6;
+   */
+  FULFILLED = 6,
+
+  /**
+   * The patient did not come.
+   *
+   * @generated from enum value: APPOINTMENT_STATUS_NOSHOW = 7;
+   */
+  NOSHOW = 7,
 }
 
 /**
@@ -326,6 +364,34 @@ export enum AppointmentEventType {
    * @generated from enum value: APPOINTMENT_EVENT_TYPE_APPOINTMENT_EXPIRED = 4;
    */
   APPOINTMENT_EXPIRED = 4,
+
+  /**
+   * The patient checked in.
+   *
+   * @generated from enum value: APPOINTMENT_EVENT_TYPE_APPOINTMENT_CHECKED_IN = 5;
+   */
+  APPOINTMENT_CHECKED_IN = 5,
+
+  /**
+   * The visit was completed.
+   *
+   * @generated from enum value: APPOINTMENT_EVENT_TYPE_APPOINTMENT_COMPLETED = 6;
+   */
+  APPOINTMENT_COMPLETED = 6,
+
+  /**
+   * The patient did not come.
+   *
+   * @generated from enum value: APPOINTMENT_EVENT_TYPE_APPOINTMENT_NO_SHOW = 7;
+   */
+  APPOINTMENT_NO_SHOW = 7,
+
+  /**
+   * The appointment moved to another slot (from_slot_id, to_slot_id).
+   *
+   * @generated from enum value: APPOINTMENT_EVENT_TYPE_APPOINTMENT_RESCHEDULED = 8;
+   */
+  APPOINTMENT_RESCHEDULED = 8,
 }
 
 /**

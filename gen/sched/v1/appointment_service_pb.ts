@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sched/v1/appointment_service.proto.
  */
 export const file_sched_v1_appointment_service: GenFile = /*@__PURE__*/
-  fileDesc("CiJzY2hlZC92MS9hcHBvaW50bWVudF9zZXJ2aWNlLnByb3RvEghzY2hlZC52MSI/ChhDcmVhdGVBcHBvaW50bWVudFJlcXVlc3QSDwoHc2xvdF9pZBgBIAEoCRISCgpwYXRpZW50X2lkGAIgASgJIkcKGUNyZWF0ZUFwcG9pbnRtZW50UmVzcG9uc2USKgoLYXBwb2ludG1lbnQYASABKAsyFS5zY2hlZC52MS5BcHBvaW50bWVudCInChlDb25maXJtQXBwb2ludG1lbnRSZXF1ZXN0EgoKAmlkGAEgASgJIkgKGkNvbmZpcm1BcHBvaW50bWVudFJlc3BvbnNlEioKC2FwcG9pbnRtZW50GAEgASgLMhUuc2NoZWQudjEuQXBwb2ludG1lbnQiJgoYQ2FuY2VsQXBwb2ludG1lbnRSZXF1ZXN0EgoKAmlkGAEgASgJIkcKGUNhbmNlbEFwcG9pbnRtZW50UmVzcG9uc2USKgoLYXBwb2ludG1lbnQYASABKAsyFS5zY2hlZC52MS5BcHBvaW50bWVudCIjChVHZXRBcHBvaW50bWVudFJlcXVlc3QSCgoCaWQYASABKAkiSwoWR2V0QXBwb2ludG1lbnRSZXNwb25zZRIxCgthcHBvaW50bWVudBgBIAEoCzIcLnNjaGVkLnYxLkFwcG9pbnRtZW50RGV0YWlscyJsChdMaXN0QXBwb2ludG1lbnRzUmVxdWVzdBISCgpwYXRpZW50X2lkGAEgASgJEg8KB3Nsb3RfaWQYAiABKAkSEgoFbGltaXQYAyABKAVIAIgBARIOCgZvZmZzZXQYBCABKAVCCAoGX2xpbWl0Il0KGExpc3RBcHBvaW50bWVudHNSZXNwb25zZRIyCgxhcHBvaW50bWVudHMYASADKAsyHC5zY2hlZC52MS5BcHBvaW50bWVudERldGFpbHMSDQoFdG90YWwYAiABKAUiKgocTGlzdEFwcG9pbnRtZW50RXZlbnRzUmVxdWVzdBIKCgJpZBgBIAEoCSJLCh1MaXN0QXBwb2ludG1lbnRFdmVudHNSZXNwb25zZRIqCgZldmVudHMYASADKAsyGi5zY2hlZC52MS5BcHBvaW50bWVudEV2ZW50MsUGChJBcHBvaW50bWVudFNlcnZpY2USiAEKEUNyZWF0ZUFwcG9pbnRtZW50EiIuc2NoZWQudjEuQ3JlYXRlQXBwb2ludG1lbnRSZXF1ZXN0GiMuc2NoZWQudjEuQ3JlYXRlQXBwb2ludG1lbnRSZXNwb25zZSIqoLsYyQGC0+STAh86ASpiC2FwcG9pbnRtZW50Ig0vYXBwb2ludG1lbnRzEpMBChJDb25maXJtQXBwb2ludG1lbnQSIy5zY2hlZC52MS5Db25maXJtQXBwb2ludG1lbnRSZXF1ZXN0GiQuc2NoZWQudjEuQ29uZmlybUFwcG9pbnRtZW50UmVzcG9uc2UiMoLT5JMCLDoBKmILYXBwb2ludG1lbnQiGi9hcHBvaW50bWVudHMve2lkfS9jb25maXJtEo8BChFDYW5jZWxBcHBvaW50bWVudBIiLnNjaGVkLnYxLkNhbmNlbEFwcG9pbnRtZW50UmVxdWVzdBojLnNjaGVkLnYxLkNhbmNlbEFwcG9pbnRtZW50UmVzcG9uc2UiMYLT5JMCKzoBKmILYXBwb2ludG1lbnQiGS9hcHBvaW50bWVudHMve2lkfS9jYW5jZWwSfAoOR2V0QXBwb2ludG1lbnQSHy5zY2hlZC52MS5HZXRBcHBvaW50bWVudFJlcXVlc3QaIC5zY2hlZC52MS5HZXRBcHBvaW50bWVudFJlc3BvbnNlIieC0+STAiFiC2FwcG9pbnRtZW50EhIvYXBwb2ludG1lbnRzL3tpZH0ScAoQTGlzdEFwcG9pbnRtZW50cxIhLnNjaGVkLnYxLkxpc3RBcHBvaW50bWVudHNSZXF1ZXN0GiIuc2NoZWQudjEuTGlzdEFwcG9pbnRtZW50c1Jlc3BvbnNlIhWC0+STAg8SDS9hcHBvaW50bWVudHMSiwEKFUxpc3RBcHBvaW50bWVudEV2ZW50cxImLnNjaGVkLnYxLkxpc3RBcHBvaW50bWVudEV2ZW50c1JlcXVlc3QaJy5zY2hlZC52MS5MaXN0QXBwb2ludG1lbnRFdmVudHNSZXNwb25zZSIhgtPkkwIbEhkvYXBwb2ludG1lbnRzL3tpZH0vZXZlbnRzYgZwcm90bzM", [file_google_api_annotations, file_sched_v1_appointment, file_sched_v1_http_options]);
+  fileDesc("CiJzY2hlZC92MS9hcHBvaW50bWVudF9zZXJ2aWNlLnByb3RvEghzY2hlZC52MSJYChhDcmVhdGVBcHBvaW50bWVudFJlcXVlc3QSDwoHc2xvdF9pZBgBIAEoCRISCgpwYXRpZW50X2lkGAIgASgJEhcKD292ZXJib29rX3JlYXNvbhgDIAEoCSJHChlDcmVhdGVBcHBvaW50bWVudFJlc3BvbnNlEioKC2FwcG9pbnRtZW50GAEgASgLMhUuc2NoZWQudjEuQXBwb2ludG1lbnQiJwoZQ29uZmlybUFwcG9pbnRtZW50UmVxdWVzdBIKCgJpZBgBIAEoCSJIChpDb25maXJtQXBwb2ludG1lbnRSZXNwb25zZRIqCgthcHBvaW50bWVudBgBIAEoCzIVLnNjaGVkLnYxLkFwcG9pbnRtZW50IlQKHFJlc2NoZWR1bGVBcHBvaW50bWVudFJlcXVlc3QSCgoCaWQYASABKAkSDwoHc2xvdF9pZBgCIAEoCRIXCg9vdmVyYm9va19yZWFzb24YAyABKAkiSwodUmVzY2hlZHVsZUFwcG9pbnRtZW50UmVzcG9uc2USKgoLYXBwb2ludG1lbnQYASABKAsyFS5zY2hlZC52MS5BcHBvaW50bWVudCInChlDaGVja0luQXBwb2ludG1lbnRSZXF1ZXN0EgoKAmlkGAEgASgJIkgKGkNoZWNrSW5BcHBvaW50bWVudFJlc3BvbnNlEioKC2FwcG9pbnRtZW50GAEgASgLMhUuc2NoZWQudjEuQXBwb2ludG1lbnQiKAoaQ29tcGxldGVBcHBvaW50bWVudFJlcXVlc3QSCgoCaWQYASABKAkiSQobQ29tcGxldGVBcHBvaW50bWVudFJlc3BvbnNlEioKC2FwcG9pbnRtZW50GAEgASgLMhUuc2NoZWQudjEuQXBwb2ludG1lbnQiHwoRTWFya05vU2hvd1JlcXVlc3QSCgoCaWQYASABKAkiQAoSTWFya05vU2hvd1Jlc3BvbnNlEioKC2FwcG9pbnRtZW50GAEgASgLMhUuc2NoZWQudjEuQXBwb2ludG1lbnQiJgoYQ2FuY2VsQXBwb2ludG1lbnRSZXF1ZXN0EgoKAmlkGAEgASgJIkcKGUNhbmNlbEFwcG9pbnRtZW50UmVzcG9uc2USKgoLYXBwb2ludG1lbnQYASABKAsyFS5zY2hlZC52MS5BcHBvaW50bWVudCIjChVHZXRBcHBvaW50bWVudFJlcXVlc3QSCgoCaWQYASABKAkiSwoWR2V0QXBwb2ludG1lbnRSZXNwb25zZRIxCgthcHBvaW50bWVudBgBIAEoCzIcLnNjaGVkLnYxLkFwcG9pbnRtZW50RGV0YWlscyJsChdMaXN0QXBwb2ludG1lbnRzUmVxdWVzdBISCgpwYXRpZW50X2lkGAEgASgJEg8KB3Nsb3RfaWQYAiABKAkSEgoFbGltaXQYAyABKAVIAIgBARIOCgZvZmZzZXQYBCABKAVCCAoGX2xpbWl0Il0KGExpc3RBcHBvaW50bWVudHNSZXNwb25zZRIyCgxhcHBvaW50bWVudHMYASADKAsyHC5zY2hlZC52MS5BcHBvaW50bWVudERldGFpbHMSDQoFdG90YWwYAiABKAUiKgocTGlzdEFwcG9pbnRtZW50RXZlbnRzUmVxdWVzdBIKCgJpZBgBIAEoCSJLCh1MaXN0QXBwb2ludG1lbnRFdmVudHNSZXNwb25zZRIqCgZldmVudHMYASADKAsyGi5zY2hlZC52MS5BcHBvaW50bWVudEV2ZW50MpULChJBcHBvaW50bWVudFNlcnZpY2USiAEKEUNyZWF0ZUFwcG9pbnRtZW50EiIuc2NoZWQudjEuQ3JlYXRlQXBwb2ludG1lbnRSZXF1ZXN0GiMuc2NoZWQudjEuQ3JlYXRlQXBwb2ludG1lbnRSZXNwb25zZSIqoLsYyQGC0+STAh86ASpiC2FwcG9pbnRtZW50Ig0vYXBwb2ludG1lbnRzEpMBChJDb25maXJtQXBwb2ludG1lbnQSIy5zY2hlZC52MS5Db25maXJtQXBwb2ludG1lbnRSZXF1ZXN0GiQuc2NoZWQudjEuQ29uZmlybUFwcG9pbnRtZW50UmVzcG9uc2UiMoLT5JMCLDoBKmILYXBwb2ludG1lbnQiGi9hcHBvaW50bWVudHMve2lkfS9jb25maXJtEp8BChVSZXNjaGVkdWxlQXBwb2ludG1lbnQSJi5zY2hlZC52MS5SZXNjaGVkdWxlQXBwb2ludG1lbnRSZXF1ZXN0Gicuc2NoZWQudjEuUmVzY2hlZHVsZUFwcG9pbnRtZW50UmVzcG9uc2UiNYLT5JMCLzoBKmILYXBwb2ludG1lbnQiHS9hcHBvaW50bWVudHMve2lkfS9yZXNjaGVkdWxlEpQBChJDaGVja0luQXBwb2ludG1lbnQSIy5zY2hlZC52MS5DaGVja0luQXBwb2ludG1lbnRSZXF1ZXN0GiQuc2NoZWQudjEuQ2hlY2tJbkFwcG9pbnRtZW50UmVzcG9uc2UiM4LT5JMCLToBKmILYXBwb2ludG1lbnQiGy9hcHBvaW50bWVudHMve2lkfS9jaGVjay1pbhKXAQoTQ29tcGxldGVBcHBvaW50bWVudBIkLnNjaGVkLnYxLkNvbXBsZXRlQXBwb2ludG1lbnRSZXF1ZXN0GiUuc2NoZWQudjEuQ29tcGxldGVBcHBvaW50bWVudFJlc3BvbnNlIjOC0+STAi06ASpiC2FwcG9pbnRtZW50IhsvYXBwb2ludG1lbnRzL3tpZH0vY29tcGxldGUSewoKTWFya05vU2hvdxIbLnNjaGVkLnYxLk1hcmtOb1Nob3dSZXF1ZXN0Ghwuc2NoZWQudjEuTWFya05vU2hvd1Jlc3BvbnNlIjKC0+STAiw6ASpiC2FwcG9pbnRtZW50IhovYXBwb2ludG1lbnRzL3tpZH0vbm8tc2hvdxKPAQoRQ2FuY2VsQXBwb2ludG1lbnQSIi5zY2hlZC52MS5DYW5jZWxBcHBvaW50bWVudFJlcXVlc3QaIy5zY2hlZC52MS5DYW5jZWxBcHBvaW50bWVudFJlc3BvbnNlIjGC0+STAis6ASpiC2FwcG9pbnRtZW50IhkvYXBwb2ludG1lbnRzL3tpZH0vY2FuY2VsEnwKDkdldEFwcG9pbnRtZW50Eh8uc2NoZWQudjEuR2V0QXBwb2ludG1lbnRSZXF1ZXN0GiAuc2NoZWQudjEuR2V0QXBwb2ludG1lbnRSZXNwb25zZSIngtPkkwIhYgthcHBvaW50bWVudBISL2FwcG9pbnRtZW50cy97aWR9EnAKEExpc3RBcHBvaW50bWVudHMSIS5zY2hlZC52MS5MaXN0QXBwb2ludG1lbnRzUmVxdWVzdBoiLnNjaGVkLnYxLkxpc3RBcHBvaW50bWVudHNSZXNwb25zZSIVgtPkkwIPEg0vYXBwb2ludG1lbnRzEosBChVMaXN0QXBwb2ludG1lbnRFdmVudHMSJi5zY2hlZC52MS5MaXN0QXBwb2ludG1lbnRFdmVudHNSZXF1ZXN0Gicuc2NoZWQudjEuTGlzdEFwcG9pbnRtZW50RXZlbnRzUmVzcG9uc2UiIYLT5JMCGxIZL2FwcG9pbnRtZW50cy97aWR9L2V2ZW50c2IGcHJvdG8z", [file_google_api_annotations, file_sched_v1_appointment, file_sched_v1_http_options]);
 
 /**
  * Asks for a pending hold on a slot.
@@ -35,6 +35,14 @@ export type CreateAppointmentRequest = Message<"sched.v1.CreateAppointmentReques
    * @generated from field: string patient_id = 2;
    */
   patientId: string;
+
+  /**
+   * Staff only: why to place the hold beyond the slot's capacity if the slot
+   * is full (up to OVERBOOK_LIMIT extra places). Empty: no overbooking.
+   *
+   * @generated from field: string overbook_reason = 3;
+   */
+  overbookReason: string;
 };
 
 /**
@@ -108,6 +116,189 @@ export const ConfirmAppointmentResponseSchema: GenMessage<ConfirmAppointmentResp
   messageDesc(file_sched_v1_appointment_service, 3);
 
 /**
+ * Names the appointment to move and where to.
+ *
+ * @generated from message sched.v1.RescheduleAppointmentRequest
+ */
+export type RescheduleAppointmentRequest = Message<"sched.v1.RescheduleAppointmentRequest"> & {
+  /**
+   * UUID of the appointment.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * UUID of the slot to move it to.
+   *
+   * @generated from field: string slot_id = 2;
+   */
+  slotId: string;
+
+  /**
+   * Staff only: why to place it beyond the new slot's capacity if that slot
+   * is full. Empty: no overbooking.
+   *
+   * @generated from field: string overbook_reason = 3;
+   */
+  overbookReason: string;
+};
+
+/**
+ * Describes the message sched.v1.RescheduleAppointmentRequest.
+ * Use `create(RescheduleAppointmentRequestSchema)` to create a new message.
+ */
+export const RescheduleAppointmentRequestSchema: GenMessage<RescheduleAppointmentRequest> = /*@__PURE__*/
+  messageDesc(file_sched_v1_appointment_service, 4);
+
+/**
+ * The moved appointment.
+ *
+ * @generated from message sched.v1.RescheduleAppointmentResponse
+ */
+export type RescheduleAppointmentResponse = Message<"sched.v1.RescheduleAppointmentResponse"> & {
+  /**
+   * The appointment, same id, in its new slot.
+   *
+   * @generated from field: sched.v1.Appointment appointment = 1;
+   */
+  appointment?: Appointment | undefined;
+};
+
+/**
+ * Describes the message sched.v1.RescheduleAppointmentResponse.
+ * Use `create(RescheduleAppointmentResponseSchema)` to create a new message.
+ */
+export const RescheduleAppointmentResponseSchema: GenMessage<RescheduleAppointmentResponse> = /*@__PURE__*/
+  messageDesc(file_sched_v1_appointment_service, 5);
+
+/**
+ * Names the appointment whose patient arrived.
+ *
+ * @generated from message sched.v1.CheckInAppointmentRequest
+ */
+export type CheckInAppointmentRequest = Message<"sched.v1.CheckInAppointmentRequest"> & {
+  /**
+   * UUID of the appointment.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message sched.v1.CheckInAppointmentRequest.
+ * Use `create(CheckInAppointmentRequestSchema)` to create a new message.
+ */
+export const CheckInAppointmentRequestSchema: GenMessage<CheckInAppointmentRequest> = /*@__PURE__*/
+  messageDesc(file_sched_v1_appointment_service, 6);
+
+/**
+ * The checked-in appointment.
+ *
+ * @generated from message sched.v1.CheckInAppointmentResponse
+ */
+export type CheckInAppointmentResponse = Message<"sched.v1.CheckInAppointmentResponse"> & {
+  /**
+   * The appointment, status arrived.
+   *
+   * @generated from field: sched.v1.Appointment appointment = 1;
+   */
+  appointment?: Appointment | undefined;
+};
+
+/**
+ * Describes the message sched.v1.CheckInAppointmentResponse.
+ * Use `create(CheckInAppointmentResponseSchema)` to create a new message.
+ */
+export const CheckInAppointmentResponseSchema: GenMessage<CheckInAppointmentResponse> = /*@__PURE__*/
+  messageDesc(file_sched_v1_appointment_service, 7);
+
+/**
+ * Names the appointment whose visit took place.
+ *
+ * @generated from message sched.v1.CompleteAppointmentRequest
+ */
+export type CompleteAppointmentRequest = Message<"sched.v1.CompleteAppointmentRequest"> & {
+  /**
+   * UUID of the appointment.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message sched.v1.CompleteAppointmentRequest.
+ * Use `create(CompleteAppointmentRequestSchema)` to create a new message.
+ */
+export const CompleteAppointmentRequestSchema: GenMessage<CompleteAppointmentRequest> = /*@__PURE__*/
+  messageDesc(file_sched_v1_appointment_service, 8);
+
+/**
+ * The completed appointment.
+ *
+ * @generated from message sched.v1.CompleteAppointmentResponse
+ */
+export type CompleteAppointmentResponse = Message<"sched.v1.CompleteAppointmentResponse"> & {
+  /**
+   * The appointment, status fulfilled.
+   *
+   * @generated from field: sched.v1.Appointment appointment = 1;
+   */
+  appointment?: Appointment | undefined;
+};
+
+/**
+ * Describes the message sched.v1.CompleteAppointmentResponse.
+ * Use `create(CompleteAppointmentResponseSchema)` to create a new message.
+ */
+export const CompleteAppointmentResponseSchema: GenMessage<CompleteAppointmentResponse> = /*@__PURE__*/
+  messageDesc(file_sched_v1_appointment_service, 9);
+
+/**
+ * Names the appointment whose patient did not come.
+ *
+ * @generated from message sched.v1.MarkNoShowRequest
+ */
+export type MarkNoShowRequest = Message<"sched.v1.MarkNoShowRequest"> & {
+  /**
+   * UUID of the appointment.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message sched.v1.MarkNoShowRequest.
+ * Use `create(MarkNoShowRequestSchema)` to create a new message.
+ */
+export const MarkNoShowRequestSchema: GenMessage<MarkNoShowRequest> = /*@__PURE__*/
+  messageDesc(file_sched_v1_appointment_service, 10);
+
+/**
+ * The appointment marked a no-show.
+ *
+ * @generated from message sched.v1.MarkNoShowResponse
+ */
+export type MarkNoShowResponse = Message<"sched.v1.MarkNoShowResponse"> & {
+  /**
+   * The appointment, status noshow.
+   *
+   * @generated from field: sched.v1.Appointment appointment = 1;
+   */
+  appointment?: Appointment | undefined;
+};
+
+/**
+ * Describes the message sched.v1.MarkNoShowResponse.
+ * Use `create(MarkNoShowResponseSchema)` to create a new message.
+ */
+export const MarkNoShowResponseSchema: GenMessage<MarkNoShowResponse> = /*@__PURE__*/
+  messageDesc(file_sched_v1_appointment_service, 11);
+
+/**
  * Names the appointment to cancel.
  *
  * @generated from message sched.v1.CancelAppointmentRequest
@@ -126,7 +317,7 @@ export type CancelAppointmentRequest = Message<"sched.v1.CancelAppointmentReques
  * Use `create(CancelAppointmentRequestSchema)` to create a new message.
  */
 export const CancelAppointmentRequestSchema: GenMessage<CancelAppointmentRequest> = /*@__PURE__*/
-  messageDesc(file_sched_v1_appointment_service, 4);
+  messageDesc(file_sched_v1_appointment_service, 12);
 
 /**
  * The cancelled appointment.
@@ -147,7 +338,7 @@ export type CancelAppointmentResponse = Message<"sched.v1.CancelAppointmentRespo
  * Use `create(CancelAppointmentResponseSchema)` to create a new message.
  */
 export const CancelAppointmentResponseSchema: GenMessage<CancelAppointmentResponse> = /*@__PURE__*/
-  messageDesc(file_sched_v1_appointment_service, 5);
+  messageDesc(file_sched_v1_appointment_service, 13);
 
 /**
  * Names the appointment to read.
@@ -168,7 +359,7 @@ export type GetAppointmentRequest = Message<"sched.v1.GetAppointmentRequest"> & 
  * Use `create(GetAppointmentRequestSchema)` to create a new message.
  */
 export const GetAppointmentRequestSchema: GenMessage<GetAppointmentRequest> = /*@__PURE__*/
-  messageDesc(file_sched_v1_appointment_service, 6);
+  messageDesc(file_sched_v1_appointment_service, 14);
 
 /**
  * One appointment with its context.
@@ -189,7 +380,7 @@ export type GetAppointmentResponse = Message<"sched.v1.GetAppointmentResponse"> 
  * Use `create(GetAppointmentResponseSchema)` to create a new message.
  */
 export const GetAppointmentResponseSchema: GenMessage<GetAppointmentResponse> = /*@__PURE__*/
-  messageDesc(file_sched_v1_appointment_service, 7);
+  messageDesc(file_sched_v1_appointment_service, 15);
 
 /**
  * Filters and pages a listing of appointments.
@@ -231,7 +422,7 @@ export type ListAppointmentsRequest = Message<"sched.v1.ListAppointmentsRequest"
  * Use `create(ListAppointmentsRequestSchema)` to create a new message.
  */
 export const ListAppointmentsRequestSchema: GenMessage<ListAppointmentsRequest> = /*@__PURE__*/
-  messageDesc(file_sched_v1_appointment_service, 8);
+  messageDesc(file_sched_v1_appointment_service, 16);
 
 /**
  * One page of appointments.
@@ -259,7 +450,7 @@ export type ListAppointmentsResponse = Message<"sched.v1.ListAppointmentsRespons
  * Use `create(ListAppointmentsResponseSchema)` to create a new message.
  */
 export const ListAppointmentsResponseSchema: GenMessage<ListAppointmentsResponse> = /*@__PURE__*/
-  messageDesc(file_sched_v1_appointment_service, 9);
+  messageDesc(file_sched_v1_appointment_service, 17);
 
 /**
  * Names the appointment whose audit trail to read.
@@ -280,7 +471,7 @@ export type ListAppointmentEventsRequest = Message<"sched.v1.ListAppointmentEven
  * Use `create(ListAppointmentEventsRequestSchema)` to create a new message.
  */
 export const ListAppointmentEventsRequestSchema: GenMessage<ListAppointmentEventsRequest> = /*@__PURE__*/
-  messageDesc(file_sched_v1_appointment_service, 10);
+  messageDesc(file_sched_v1_appointment_service, 18);
 
 /**
  * An appointment's audit trail.
@@ -301,13 +492,13 @@ export type ListAppointmentEventsResponse = Message<"sched.v1.ListAppointmentEve
  * Use `create(ListAppointmentEventsResponseSchema)` to create a new message.
  */
 export const ListAppointmentEventsResponseSchema: GenMessage<ListAppointmentEventsResponse> = /*@__PURE__*/
-  messageDesc(file_sched_v1_appointment_service, 11);
+  messageDesc(file_sched_v1_appointment_service, 19);
 
 /**
- * Holds, confirmations, cancellations and the audit trail of appointments.
- * A create may carry an idempotency key (HTTP header `Idempotency-Key`,
- * gRPC/Connect metadata `idempotency-key`): a retry with the same key and
- * request replays the first answer.
+ * Holds, confirmations, moves, visits, cancellations and the audit trail of
+ * appointments. A create or a move may carry an idempotency key (HTTP header
+ * `Idempotency-Key`, gRPC/Connect metadata `idempotency-key`): a retry with
+ * the same key and request replays the first answer.
  *
  * @generated from service sched.v1.AppointmentService
  */
@@ -335,6 +526,50 @@ export const AppointmentService: GenService<{
     methodKind: "unary";
     input: typeof ConfirmAppointmentRequestSchema;
     output: typeof ConfirmAppointmentResponseSchema;
+  },
+  /**
+   * Moves a pending or confirmed appointment to another slot in one
+   * transaction: the new place is taken under a booking's checks and the old
+   * one freed, both or neither. A hold keeps its status with a fresh
+   * expires_at. Moving to its own slot changes nothing.
+   *
+   * @generated from rpc sched.v1.AppointmentService.RescheduleAppointment
+   */
+  rescheduleAppointment: {
+    methodKind: "unary";
+    input: typeof RescheduleAppointmentRequestSchema;
+    output: typeof RescheduleAppointmentResponseSchema;
+  },
+  /**
+   * Records that the patient of a confirmed appointment arrived.
+   *
+   * @generated from rpc sched.v1.AppointmentService.CheckInAppointment
+   */
+  checkInAppointment: {
+    methodKind: "unary";
+    input: typeof CheckInAppointmentRequestSchema;
+    output: typeof CheckInAppointmentResponseSchema;
+  },
+  /**
+   * Records that the visit of an arrived appointment took place.
+   *
+   * @generated from rpc sched.v1.AppointmentService.CompleteAppointment
+   */
+  completeAppointment: {
+    methodKind: "unary";
+    input: typeof CompleteAppointmentRequestSchema;
+    output: typeof CompleteAppointmentResponseSchema;
+  },
+  /**
+   * Records that the patient of a confirmed appointment did not come, once
+   * the slot has started.
+   *
+   * @generated from rpc sched.v1.AppointmentService.MarkNoShow
+   */
+  markNoShow: {
+    methodKind: "unary";
+    input: typeof MarkNoShowRequestSchema;
+    output: typeof MarkNoShowResponseSchema;
   },
   /**
    * Cancels a pending or confirmed appointment and frees its capacity.

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sched/v1/slot.proto.
  */
 export const file_sched_v1_slot: GenFile = /*@__PURE__*/
-  fileDesc("ChNzY2hlZC92MS9zbG90LnByb3RvEghzY2hlZC52MSLRAQoEU2xvdBIKCgJpZBgBIAEoCRIUCgxjbGluaWNpYW5faWQYAiABKAkSLgoKc3RhcnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiQKBnN0YXR1cxgFIAEoDjIULnNjaGVkLnYxLlNsb3RTdGF0dXMSEAoIY2FwYWNpdHkYBiABKAUSEQoJYXZhaWxhYmxlGAcgASgFIqEBCgdOZXdTbG90EhQKDGNsaW5pY2lhbl9pZBgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoIY2FwYWNpdHkYBCABKAVIAIgBAUILCglfY2FwYWNpdHkqcQoKU2xvdFN0YXR1cxIbChdTTE9UX1NUQVRVU19VTlNQRUNJRklFRBAAEhQKEFNMT1RfU1RBVFVTX09QRU4QARIXChNTTE9UX1NUQVRVU19CTE9DS0VEEAISFwoTU0xPVF9TVEFUVVNfREVMRVRFRBADYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChNzY2hlZC92MS9zbG90LnByb3RvEghzY2hlZC52MSLlAQoEU2xvdBIKCgJpZBgBIAEoCRIUCgxjbGluaWNpYW5faWQYAiABKAkSLgoKc3RhcnRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiQKBnN0YXR1cxgFIAEoDjIULnNjaGVkLnYxLlNsb3RTdGF0dXMSEAoIY2FwYWNpdHkYBiABKAUSEQoJYXZhaWxhYmxlGAcgASgFEhIKCm92ZXJib29rZWQYCCABKAUioQEKB05ld1Nsb3QSFAoMY2xpbmljaWFuX2lkGAEgASgJEi4KCnN0YXJ0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCghjYXBhY2l0eRgEIAEoBUgAiAEBQgsKCV9jYXBhY2l0eSpxCgpTbG90U3RhdHVzEhsKF1NMT1RfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFAoQU0xPVF9TVEFUVVNfT1BFThABEhcKE1NMT1RfU1RBVFVTX0JMT0NLRUQQAhIXChNTTE9UX1NUQVRVU19ERUxFVEVEEANiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * A stretch of one clinician's time that up to `capacity` patients can book.
@@ -64,12 +64,19 @@ export type Slot = Message<"sched.v1.Slot"> & {
   capacity: number;
 
   /**
-   * Capacity not taken by confirmed appointments or unexpired holds at the
-   * moment the slot was read.
+   * Capacity not taken by the slot's occupants (unexpired holds, bookings
+   * and visits) at the moment the slot was read.
    *
    * @generated from field: int32 available = 7;
    */
   available: number;
+
+  /**
+   * Occupants that staff placed beyond the capacity on purpose.
+   *
+   * @generated from field: int32 overbooked = 8;
+   */
+  overbooked: number;
 };
 
 /**

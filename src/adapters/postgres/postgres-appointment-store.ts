@@ -1,7 +1,8 @@
 import type pg from "pg";
 import type { Actor } from "../../core/access/caller.js";
 import { SchedError } from "../../core/errors.js";
-import type { Appointment, NewHold } from "../../core/model/appointment.js";
+import type { Appointment, Move, NewHold } from "../../core/model/appointment.js";
+import type { VisitStepRule } from "../../core/model/visit-steps.js";
 import type { IdempotencyLease } from "../../core/model/idempotency.js";
 import type { AppointmentFilter, AppointmentStore } from "../../core/ports/appointment-store.js";
 import { answerIdempotencyKey } from "./sql/answer-idempotency-key.js";
@@ -13,6 +14,8 @@ import { findAppointment } from "./sql/find-appointment.js";
 import { getAppointmentDetails } from "./sql/get-appointment-details.js";
 import { listAppointmentEvents } from "./sql/list-appointment-events.js";
 import { listAppointments } from "./sql/list-appointments.js";
+import { recordVisitStep } from "./sql/record-visit-step.js";
+import { rescheduleAppointment } from "./sql/reschedule-appointment.js";
 import { inTransaction } from "./transaction.js";
 import { translated } from "./translate-error.js";
 
@@ -42,6 +45,24 @@ export class PostgresAppointmentStore implements AppointmentStore {
 
   cancel(actor: Actor, id: string, ownedBy?: string) {
     return translated(() => cancelAppointment(this.pool, actor, id, ownedBy));
+  }
+
+  reschedule(actor: Actor, move: Move, ownedBy?: string, lease?: IdempotencyLease): Promise<Appointment | undefined> {
+    if (lease === undefined) return translated(() => rescheduleAppointment(this.pool, actor, move, ownedBy));
+    return translated(() =>
+      inTransaction(this.pool, async (client) => {
+        const appointment = await rescheduleAppointment(client, actor, move, ownedBy);
+        // Nothing found is no answer yet: the service finds out why and settles the key.
+        if (appointment !== undefined && !(await answerIdempotencyKey(client, lease, { appointment }))) {
+          throw new SchedError("idempotency_key_in_use", "another request took over this idempotency key");
+        }
+        return appointment;
+      }),
+    );
+  }
+
+  recordVisitStep(actor: Actor, id: string, step: VisitStepRule) {
+    return translated(() => recordVisitStep(this.pool, actor, id, step));
   }
 
   find(id: string) {

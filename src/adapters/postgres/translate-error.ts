@@ -17,6 +17,11 @@ const constraintCodes: Record<string, { code: ErrorCode; message: string }> = {
     message: "the patient already holds this slot",
   },
   appointments_legal_transition: { code: "invalid_status_transition", message: "the appointment cannot change to that status" },
+  appointments_legal_move: { code: "invalid_status_transition", message: "the appointment cannot move to another slot in its status" },
+  appointments_overbook_limit: {
+    code: "slot_already_booked",
+    message: "the slot is full and already has the overbooked places OVERBOOK_LIMIT allows",
+  },
   appointment_slots_clinician_id_fkey: { code: "clinician_not_found", message: "clinician not found" },
   appointment_slots_no_overlap: { code: "slot_overlaps", message: "the clinician already has a slot at that time" },
   appointment_slots_time_range: { code: "invalid_time_range", message: "a slot must end after it starts" },

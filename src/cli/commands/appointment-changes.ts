@@ -7,6 +7,7 @@ interface BookOptions extends ClientOptions {
   slot: string;
   patient: string;
   idempotencyKey?: string;
+  overbookReason?: string;
 }
 
 /** sched book, confirm and cancel: the commands that change an appointment. */
@@ -18,15 +19,20 @@ export function registerAppointmentChanges(program: Command): void {
       .requiredOption("--slot <id>", "the slot to book")
       .requiredOption("--patient <id>", "the patient it is for")
       .option("--idempotency-key <key>", "retrying with the same key replays the first answer and books nothing new")
+      .option("--overbook-reason <text>", "staff only: if the slot is full, book beyond its capacity (up to OVERBOOK_LIMIT extra places), for this reason")
       .addHelpText(
         "after",
         "\nExamples:\n  sched book --slot 1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b --patient 6ec0bd7f-11c0-43da-975e-2a8ad9ebae0b\n" +
-          "  sched book --slot $SLOT --patient $PATIENT --idempotency-key order-4711 --json",
+          "  sched book --slot $SLOT --patient $PATIENT --idempotency-key order-4711 --json\n" +
+          '  sched book --slot $SLOT --patient $PATIENT --overbook-reason "urgent: chest pain"',
       ),
   ).action(async (options: BookOptions) => {
     const headers: Record<string, string> = options.idempotencyKey ? { "idempotency-key": options.idempotencyKey } : {};
     const response = await connect(options).call((client) =>
-      client.appointments.createAppointment({ slotId: options.slot, patientId: options.patient }, { headers }),
+      client.appointments.createAppointment(
+        { slotId: options.slot, patientId: options.patient, overbookReason: options.overbookReason ?? "" },
+        { headers },
+      ),
     );
     printResult(AppointmentService.method.createAppointment, response, options, recordView);
   });

@@ -2,10 +2,11 @@ import type { InvariantAudit } from "../../app/simulate/simulation-database.js";
 import type { HistoryVerdict } from "../../core/history/check-history.js";
 
 const findings: Record<keyof InvariantAudit, string> = {
-  overbookedSlots: "slot(s) over capacity",
+  overbookedSlots: "slot(s) over capacity plus recorded overbookings",
   duplicateActiveAppointments: "patient(s) with two active appointments on one slot",
   trailMismatches: "appointment(s) whose event trail does not match their status",
   illegalStates: "appointment(s) in an illegal state",
+  misplacedAppointments: "appointment(s) not in the slot their trail of moves leads to",
 };
 
 /** The audit and the history check in one line: "invariants: all hold", or what is broken and how often. */

@@ -20,6 +20,17 @@ export function requireStaffOrService(caller: Caller, action: string): void {
   if (caller.role === "patient") throw new SchedError("permission_denied", `a patient may not ${action}`);
 }
 
+/**
+ * Overbooking a slot is a deliberate, audited exception that only staff make:
+ * not a patient, and not a service acting on its own. The anonymous caller of
+ * a server without authentication may do everything, this too.
+ */
+export function requireStaff(caller: Caller, action: string): void {
+  if (caller.role !== "staff" && caller.role !== "anonymous") {
+    throw new SchedError("permission_denied", `only staff may ${action}`);
+  }
+}
+
 /** A patient may name no patient but itself: in a booking, a listing, a directory read. */
 export function requirePatientSelf(caller: Caller, patientId: string): void {
   const own = confinedToPatient(caller);

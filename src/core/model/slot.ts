@@ -7,8 +7,10 @@ export interface Slot {
   endTime: Date;
   status: SlotStatus;
   capacity: number;
-  /** Capacity not taken by confirmed appointments or unexpired holds when the slot was read. */
+  /** Capacity not taken by its occupants (unexpired holds, bookings, visits) when the slot was read. */
   available: number;
+  /** Occupants staff placed beyond the capacity on purpose. */
+  overbooked: number;
 }
 
 export interface NewSlot {

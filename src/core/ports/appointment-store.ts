@@ -1,5 +1,6 @@
 import type { Actor } from "../access/caller.js";
-import type { Appointment, AppointmentDetails, AppointmentEvent, AppointmentPage, NewHold } from "../model/appointment.js";
+import type { Appointment, AppointmentDetails, AppointmentEvent, AppointmentPage, Move, NewHold } from "../model/appointment.js";
+import type { VisitStepRule } from "../model/visit-steps.js";
 import type { IdempotencyLease, StoredAnswer } from "../model/idempotency.js";
 
 export type AppointmentFilter = { patientId: string } | { slotId: string };
@@ -31,6 +32,17 @@ export interface AppointmentStore {
    * confirmed (or, with `ownedBy`, not that patient's).
    */
   cancel(actor: Actor, id: string, ownedBy?: string): Promise<Appointment | undefined>;
+  /**
+   * Moves the appointment to another slot in one transaction, deciding the
+   * new slot's capacity like a booking; the appointment unchanged when it is
+   * in that slot already; undefined when there is no such appointment (or,
+   * with `ownedBy`, not that patient's). Refusals throw SchedError. With a
+   * lease, the answer is stored under the idempotency key in the same
+   * transaction as the move.
+   */
+  reschedule(actor: Actor, move: Move, ownedBy?: string, lease?: IdempotencyLease): Promise<Appointment | undefined>;
+  /** The appointment after the step, or undefined when it is not in the step's starting status (or its slot has not started, for a no-show). */
+  recordVisitStep(actor: Actor, id: string, step: VisitStepRule): Promise<Appointment | undefined>;
   find(id: string): Promise<Appointment | undefined>;
   findDetails(id: string): Promise<AppointmentDetails | undefined>;
   list(filter: AppointmentFilter, page: { limit: number; offset: number }): Promise<AppointmentPage>;

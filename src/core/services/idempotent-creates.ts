@@ -20,12 +20,13 @@ const retryableCodes = new Set<ErrorCode>(["slot_being_booked", "unavailable", "
 export interface IdempotentRequest {
   scope: string;
   key: string;
-  request: { slotId: string; patientId: string };
+  /** What makes two requests the same: a create's slot and patient, a move's appointment and slot, and an overbooking's reason. */
+  request: string[];
   onReplay?: (() => void) | undefined;
 }
 
 /**
- * Idempotency-Key semantics for creates (docs/api.md, Conventions; after the IETF
+ * Idempotency-Key semantics for creates and moves (docs/api.md, Conventions; after the IETF
  * draft): the same key and request replay the first answer, a different
  * request under the key is idempotency_key_reused, and a retry while the
  * first is still running is idempotency_key_in_use.
@@ -86,6 +87,8 @@ export class IdempotentCreates {
   }
 }
 
-function fingerprint(request: { slotId: string; patientId: string }): string {
-  return createHash("sha256").update(`${request.slotId}\n${request.patientId}`).digest("hex");
+// A create without an overbooking hashes "slot\npatient", as before anything
+// else could be retried, so that keys stored by earlier releases still match.
+function fingerprint(request: string[]): string {
+  return createHash("sha256").update(request.join("\n")).digest("hex");
 }

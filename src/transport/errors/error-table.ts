@@ -47,6 +47,7 @@ export const errorStatuses: Record<ErrorCode, ErrorStatus> = {
   appointment_already_held: exists,
   appointment_expired: conflict,
   invalid_status_transition: conflict,
+  slot_not_started: conflict,
   idempotency_key_in_use: { code: Code.Aborted, http: 409 },
   idempotency_key_reused: { code: Code.FailedPrecondition, http: 422 },
   unauthenticated: { code: Code.Unauthenticated, http: 401 },

@@ -9,6 +9,8 @@ export interface ServerMetrics {
   bookings: Counter<"outcome">;
   /** acquired, busy or unavailable. */
   slotLocks: Counter<"outcome">;
+  /** Bookings and moves answered with an overbooked place, by procedure (CreateAppointment, RescheduleAppointment). */
+  overbookings: Counter<"procedure">;
 }
 
 /** What pg.Pool reports about its connections. */
@@ -59,6 +61,12 @@ export function createServerMetrics(): ServerMetrics {
       name: "sched_slot_lock_attempts_total",
       help: "Slot-lock attempts before a booking, by outcome: acquired, busy or unavailable",
       labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    overbookings: new Counter({
+      name: "sched_overbookings_total",
+      help: "Places staff took beyond a slot's capacity with an overbooking reason, by procedure",
+      labelNames: ["procedure"],
       registers: [registry],
     }),
   };

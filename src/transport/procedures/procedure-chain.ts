@@ -15,6 +15,7 @@ export interface ProcedureObserver {
 }
 
 const bookingMethod = AppointmentService.method.createAppointment;
+const placingMethods = new Set<DescMethod>([bookingMethod, AppointmentService.method.rescheduleAppointment]);
 
 /**
  * What every call does once its message is read, whatever its protocol:
@@ -27,14 +28,15 @@ const bookingMethod = AppointmentService.method.createAppointment;
 export function procedureChain(observer: ProcedureObserver): ProcedureChain {
   return (spec, access) => {
     const fail = failureOf(access);
-    const settle = (error?: ConnectError, context?: HandlerContext): void => settled(spec.method, observer, error, context);
+    const settle = (error?: ConnectError, context?: HandlerContext, response?: unknown): void =>
+      settled(spec.method, observer, error, context, response);
     switch (spec.kind) {
       case "unary": {
         const impl = spec.impl;
         const observed: MethodSpec<"unary">["impl"] = async (request, context) => {
           try {
             const response = await impl(request, context);
-            settle(undefined, context);
+            settle(undefined, context, response);
             return response;
           } catch (error) {
             throw settleFailure(fail(error, context), settle);
@@ -94,7 +96,13 @@ async function* observeStream<T>(start: () => AsyncIterable<T>, fail: (error: un
   }
 }
 
-function settled(method: DescMethod, { metrics, logger }: ProcedureObserver, failure: ConnectError | undefined, context: HandlerContext | undefined): void {
+function settled(
+  method: DescMethod,
+  { metrics, logger }: ProcedureObserver,
+  failure: ConnectError | undefined,
+  context: HandlerContext | undefined,
+  response?: unknown,
+): void {
   const procedure = `/${method.parent.typeName}/${method.name}`;
   const status = failure?.code ?? "ok";
   const record = currentRequest();
@@ -106,10 +114,17 @@ function settled(method: DescMethod, { metrics, logger }: ProcedureObserver, fai
   if (method === bookingMethod) {
     metrics.bookings.inc({ outcome: failure === undefined ? successOutcome(context) : (reasonOf(failure) ?? rpcStatusName(status)) });
   }
+  if (failure === undefined && placingMethods.has(method) && successOutcome(context) === "created" && placedOverbooked(response)) {
+    metrics.overbookings.inc({ procedure: method.name });
+  }
   if (failure === undefined) return;
   const fields = { procedure, code: rpcStatusName(status), reason: reasonOf(failure), err: failure.cause ?? failure };
   if (isServerFault(status)) logger.error(fields, "request failed");
   else if (failure.code === Code.Unavailable) logger.warn(fields, "a dependency is unavailable");
+}
+
+function placedOverbooked(response: unknown): boolean {
+  return (response as { appointment?: { overbooked?: boolean } } | undefined)?.appointment?.overbooked === true;
 }
 
 // A replayed answer booked nothing: counting it as created would count one

@@ -24,6 +24,9 @@ const appointmentStatuses: Record<AppointmentStatus, ProtoAppointmentStatus> = {
   confirmed: ProtoAppointmentStatus.CONFIRMED,
   cancelled: ProtoAppointmentStatus.CANCELLED,
   expired: ProtoAppointmentStatus.EXPIRED,
+  arrived: ProtoAppointmentStatus.ARRIVED,
+  fulfilled: ProtoAppointmentStatus.FULFILLED,
+  noshow: ProtoAppointmentStatus.NOSHOW,
 };
 
 const slotStatuses: Record<SlotStatus, ProtoSlotStatus> = {
@@ -37,6 +40,10 @@ const eventTypes: Record<AppointmentEventType, ProtoEventType> = {
   APPOINTMENT_CONFIRMED: ProtoEventType.APPOINTMENT_CONFIRMED,
   APPOINTMENT_CANCELLED: ProtoEventType.APPOINTMENT_CANCELLED,
   APPOINTMENT_EXPIRED: ProtoEventType.APPOINTMENT_EXPIRED,
+  APPOINTMENT_CHECKED_IN: ProtoEventType.APPOINTMENT_CHECKED_IN,
+  APPOINTMENT_COMPLETED: ProtoEventType.APPOINTMENT_COMPLETED,
+  APPOINTMENT_NO_SHOW: ProtoEventType.APPOINTMENT_NO_SHOW,
+  APPOINTMENT_RESCHEDULED: ProtoEventType.APPOINTMENT_RESCHEDULED,
 };
 
 function timestamp(date: Date | null): Timestamp | undefined {
@@ -52,6 +59,7 @@ export function appointmentMessage(appointment: Appointment) {
     expiresAt: timestamp(appointment.expiresAt),
     createdAt: timestamp(appointment.createdAt),
     updatedAt: timestamp(appointment.updatedAt),
+    overbooked: appointment.overbooked,
   });
 }
 
@@ -64,6 +72,7 @@ export function slotMessage(slot: Slot) {
     status: slotStatuses[slot.status],
     capacity: slot.capacity,
     available: slot.available,
+    overbooked: slot.overbooked,
   });
 }
 
@@ -82,6 +91,7 @@ export function appointmentDetailsMessage(details: AppointmentDetails) {
     createdAt: timestamp(details.createdAt),
     updatedAt: timestamp(details.updatedAt),
     expiresAt: timestamp(details.expiresAt),
+    overbooked: details.overbooked,
     slot: slotMessage(details.slot),
     patient: patientMessage(details.patient),
     clinician: clinicianMessage(details.clinician),

@@ -98,7 +98,7 @@ export async function finishScenario(
   // The first violations name what broke; the figures say how much was checked.
   expect({ violations: violations.slice(0, 10), count: violations.length }).toEqual({ violations: [], count: 0 });
 
-  expect(verdict.audit).toEqual({ overbookedSlots: [], duplicateActiveAppointments: [], trailMismatches: [], illegalStates: [] });
+  expect(verdict.audit).toEqual({ overbookedSlots: [], duplicateActiveAppointments: [], trailMismatches: [], illegalStates: [], misplacedAppointments: [] });
   // Lost after the fault is never excused: the violations above keep those.
   expect({ lost: measured ? 0 : verdict.lost, overbooked: verdict.overbooked }).toEqual({ lost: 0, overbooked: 0 });
   const expected = new Set(ending.expectedServerErrors ?? []);

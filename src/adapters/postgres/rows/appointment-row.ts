@@ -8,9 +8,10 @@ export interface AppointmentRow {
   created_at: Date;
   updated_at: Date;
   expires_at: Date | null;
+  overbooked: boolean;
 }
 
-export const appointmentColumns = "id, slot_id, patient_id, status, created_at, updated_at, expires_at";
+export const appointmentColumns = "id, slot_id, patient_id, status, created_at, updated_at, expires_at, overbooked";
 
 export function toAppointment(row: AppointmentRow): Appointment {
   return {
@@ -21,5 +22,6 @@ export function toAppointment(row: AppointmentRow): Appointment {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     expiresAt: row.expires_at,
+    overbooked: row.overbooked,
   };
 }

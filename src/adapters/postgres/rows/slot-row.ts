@@ -13,6 +13,7 @@ export interface SlotRow {
   status: SlotStatus;
   capacity: number;
   available: number;
+  overbooked: number;
 }
 
 export function toSlot(row: SlotRow): Slot {
@@ -24,16 +25,30 @@ export function toSlot(row: SlotRow): Slot {
     status: row.status,
     capacity: row.capacity,
     available: Math.max(0, row.available),
+    overbooked: row.overbooked,
   };
 }
 
 /**
- * The SQL expression for a slot's free capacity, for a slot aliased `s`.
- * Counting by time is what makes a lapsed hold free the instant it lapses.
+ * Whether the appointment aliased `alias` occupies its slot: every status but
+ * cancelled and expired does (the visit's outcomes are history, not free
+ * places), a pending hold only until it lapses. Counting by time is what
+ * makes a lapsed hold free the instant it lapses. This is the one place
+ * where the service's SQL says what frees a place; the schema's guards
+ * (migrations/0007_visit-outcomes-moves-and-overbooking.sql) say the same.
  */
+export function occupiesSlotSql(alias: string): string {
+  return `${alias}.status NOT IN ('cancelled', 'expired') AND (${alias}.status <> 'pending' OR ${alias}.expires_at > now())`;
+}
+
+/** The SQL expression for a slot's free capacity, for a slot aliased `s`. */
 export const availableCapacitySql = `s.capacity - (
   SELECT count(*)::int FROM appointments o
-   WHERE o.slot_id = s.id
-     AND o.status IN ('pending', 'confirmed')
-     AND (o.status = 'confirmed' OR o.expires_at > now())
+   WHERE o.slot_id = s.id AND ${occupiesSlotSql("o")}
+)`;
+
+/** The SQL expression for how many of a slot's occupants are overbooked, for a slot aliased `s`. */
+export const overbookedCountSql = `(
+  SELECT count(*)::int FROM appointments o
+   WHERE o.slot_id = s.id AND o.overbooked AND ${occupiesSlotSql("o")}
 )`;

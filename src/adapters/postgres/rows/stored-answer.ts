@@ -1,13 +1,16 @@
+import type { AppointmentStatus } from "../../../core/model/appointment.js";
 import type { StoredAnswer } from "../../../core/model/idempotency.js";
 
 interface StoredAppointmentJson {
   id: string;
   slotId: string;
   patientId: string;
-  status: "pending" | "confirmed" | "cancelled" | "expired";
+  status: AppointmentStatus;
   createdAt: string;
   updatedAt: string;
   expiresAt: string | null;
+  /** Absent from answers stored before overbooking existed. */
+  overbooked?: boolean;
 }
 
 /** Reads back an answer stored as JSON, turning its times into Dates again. */
@@ -21,6 +24,7 @@ export function parseStoredAnswer(json: unknown): StoredAnswer {
       createdAt: new Date(appointment.createdAt),
       updatedAt: new Date(appointment.updatedAt),
       expiresAt: appointment.expiresAt === null ? null : new Date(appointment.expiresAt),
+      overbooked: appointment.overbooked ?? false,
     },
   };
 }

@@ -4,6 +4,7 @@ import type { Appointment, NewHold } from "../../../core/model/appointment.js";
 import type { SlotStatus } from "../../../core/model/slot.js";
 import type { Queryable } from "../pool.js";
 import { appointmentColumns, toAppointment, type AppointmentRow } from "../rows/appointment-row.js";
+import { occupiesSlotSql } from "../rows/slot-row.js";
 
 /*
  * The whole booking in one statement and one round trip.
@@ -16,12 +17,17 @@ import { appointmentColumns, toAppointment, type AppointmentRow } from "../rows/
  *    caller, who may be somebody else entirely.
  * 2. `checks` decides the answer: the slot exists, is open and has not
  *    started, the patient exists, does not hold the slot already and holds
- *    fewer than $6 other slots (0: no cap), and confirmed appointments plus
- *    unexpired holds leave room. Refusals are answers, not errors: an error
+ *    fewer than $6 other slots (0: no cap), and its occupants (unexpired
+ *    holds, bookings and visits) leave room, or, when staff gave an
+ *    overbooking reason ($7), the slot has fewer than $8 overbooked places
+ *    (OVERBOOK_LIMIT): then the hold is marked overbooked, and its event
+ *    records the reason and the occupancy it met. A reason on a slot with
+ *    room books an ordinary place. Refusals are answers, not errors: an error
  *    costs a rollback and a line in the server log on every refused booking,
  *    which is the common case when a popular slot fills. It also hands the
- *    cap to the schema's patient-hold trigger for this transaction
- *    (`cap_set`, which `created` reads so that it is set before the insert).
+ *    cap and the overbooking limit to the schema's triggers for this
+ *    transaction (`cap_set`, which `created` reads so that it is set before
+ *    the insert).
  * 3. `created` inserts the hold only when every check passed, and
  *    `created_event` records the caller ($4, $5) as its actor. The schema's
  *    capacity trigger then takes the slot's row lock and recounts with a
@@ -48,32 +54,38 @@ WITH lapsed AS (
   SELECT s.status AS slot_status,
          s.capacity,
          s.start_time <= now() AS slot_in_past,
-         (SELECT set_config('sched.max_active_holds_per_patient', $6::int::text, true)) AS cap_set,
+         (SELECT set_config('sched.max_active_holds_per_patient', $6::int::text, true)
+              || set_config('sched.overbook_limit', $8::int::text, true)) AS cap_set,
          (SELECT count(*) FROM appointments h
            WHERE h.patient_id = $2 AND h.status = 'pending' AND h.expires_at > now())::int AS patient_holds,
          (SELECT count(*) FROM lapsed) AS lapsed_count,
          EXISTS (SELECT 1 FROM patients p WHERE p.id = $2) AS patient_exists,
          (SELECT count(*) FROM appointments o
-           WHERE o.slot_id = $1 AND o.status IN ('pending', 'confirmed')
-             AND (o.status = 'confirmed' OR o.expires_at > now()))::int AS occupants,
+           WHERE o.slot_id = $1 AND ${occupiesSlotSql("o")})::int AS occupants,
+         (SELECT count(*) FROM appointments o
+           WHERE o.slot_id = $1 AND o.overbooked AND ${occupiesSlotSql("o")})::int AS overbooked_places,
          EXISTS (SELECT 1 FROM appointments d
-                  WHERE d.slot_id = $1 AND d.patient_id = $2 AND d.status IN ('pending', 'confirmed')
-                    AND (d.status = 'confirmed' OR d.expires_at > now())) AS already_held
+                  WHERE d.slot_id = $1 AND d.patient_id = $2 AND ${occupiesSlotSql("d")}) AS already_held
     FROM (SELECT) AS one
     LEFT JOIN appointment_slots s ON s.id = $1
 ), created AS (
-  INSERT INTO appointments (slot_id, patient_id, expires_at)
-  SELECT $1, $2, now() + $3::int * interval '1 millisecond'
+  INSERT INTO appointments (slot_id, patient_id, expires_at, overbooked)
+  SELECT $1, $2, now() + $3::int * interval '1 millisecond', occupants >= capacity
     FROM checks
    WHERE slot_status = 'open' AND NOT slot_in_past AND patient_exists AND NOT already_held
-     AND ($6::int = 0 OR patient_holds < $6::int) AND cap_set IS NOT NULL AND occupants < capacity
+     AND ($6::int = 0 OR patient_holds < $6::int) AND cap_set IS NOT NULL
+     AND (occupants < capacity OR ($7::text IS NOT NULL AND overbooked_places < $8::int))
   RETURNING ${appointmentColumns}
 ), created_event AS (
   INSERT INTO event_logs (appointment_id, event_type, payload, actor_subject, actor_role)
-  SELECT id, 'APPOINTMENT_CREATED',
-         jsonb_build_object('to', 'pending', 'slot_id', slot_id, 'patient_id', patient_id, 'expires_at', expires_at),
+  SELECT created.id, 'APPOINTMENT_CREATED',
+         jsonb_build_object('to', 'pending', 'slot_id', created.slot_id, 'patient_id', created.patient_id, 'expires_at', created.expires_at)
+           || CASE WHEN created.overbooked
+                   THEN jsonb_build_object('overbooked', true, 'overbook_reason', $7::text,
+                                           'occupants', checks.occupants, 'capacity', checks.capacity)
+                   ELSE '{}'::jsonb END,
          $4, $5
-    FROM created
+    FROM created, checks
 )
 SELECT created.*, checks.slot_status, checks.slot_in_past, checks.patient_exists, checks.already_held,
        $6::int > 0 AND checks.patient_holds >= $6::int AS too_many_holds
@@ -95,14 +107,23 @@ export async function createHold(
   const { rows } = await db.query<HoldRow>({
     name: "create_hold",
     text: createHoldStatement,
-    values: [hold.slotId, hold.patientId, Math.round(hold.ttlMs), actor.subject, actor.role, hold.maxActiveHoldsPerPatient],
+    values: [
+      hold.slotId,
+      hold.patientId,
+      Math.round(hold.ttlMs),
+      actor.subject,
+      actor.role,
+      hold.maxActiveHoldsPerPatient,
+      hold.overbook?.reason ?? null,
+      hold.overbook?.limit ?? 0,
+    ],
   });
   const row = rows[0]!;
   if (row.id !== undefined && row.id !== null) return toAppointment(row as AppointmentRow);
-  throw refusal(row);
+  throw refusal(row, hold);
 }
 
-function refusal(row: HoldRow): SchedError {
+function refusal(row: HoldRow, hold: NewHold): SchedError {
   if (row.slot_status === null) return new SchedError("slot_not_found", "slot not found");
   if (!row.patient_exists) return new SchedError("patient_not_found", "patient not found");
   if (row.slot_in_past) return new SchedError("slot_in_past", "the slot has already started and can no longer be booked");
@@ -111,5 +132,11 @@ function refusal(row: HoldRow): SchedError {
   if (row.too_many_holds) {
     return new SchedError("too_many_holds", "the patient already holds as many slots as allowed at once: confirm or cancel one first");
   }
-  return new SchedError("slot_already_booked", "the slot has no capacity left");
+  return fullSlot(hold.overbook);
+}
+
+/** The refusal of a full slot, saying so when staff asked for an overbooking that the limit no longer allows. */
+export function fullSlot(overbook: { limit: number } | undefined): SchedError {
+  if (overbook === undefined) return new SchedError("slot_already_booked", "the slot has no capacity left");
+  return new SchedError("slot_already_booked", `the slot is full and already has the ${overbook.limit} overbooked place(s) OVERBOOK_LIMIT allows`);
 }

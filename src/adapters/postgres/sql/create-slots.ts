@@ -27,7 +27,7 @@ inserted AS (
    ORDER BY position
   RETURNING id, clinician_id, start_time, end_time, status, capacity
 )
-SELECT inserted.*, inserted.capacity AS available
+SELECT inserted.*, inserted.capacity AS available, 0 AS overbooked
   FROM inserted
   JOIN input USING (id)
  ORDER BY input.position`;

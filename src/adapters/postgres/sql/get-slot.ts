@@ -1,12 +1,12 @@
 import { SchedError } from "../../../core/errors.js";
 import type { Slot } from "../../../core/model/slot.js";
 import type { Queryable } from "../pool.js";
-import { availableCapacitySql, toSlot, type SlotRow } from "../rows/slot-row.js";
+import { availableCapacitySql, overbookedCountSql, toSlot, type SlotRow } from "../rows/slot-row.js";
 import { translated } from "../translate-error.js";
 
 const text = `
 SELECT s.id, s.clinician_id, s.start_time, s.end_time, s.status, s.capacity,
-       ${availableCapacitySql} AS available
+       ${availableCapacitySql} AS available, ${overbookedCountSql} AS overbooked
   FROM appointment_slots s
  WHERE s.id = $1`;
 

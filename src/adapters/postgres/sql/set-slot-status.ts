@@ -1,7 +1,7 @@
 import { SchedError } from "../../../core/errors.js";
 import type { Slot, SlotStatus } from "../../../core/model/slot.js";
 import type { Queryable } from "../pool.js";
-import { availableCapacitySql, toSlot, type SlotRow } from "../rows/slot-row.js";
+import { availableCapacitySql, overbookedCountSql, toSlot, type SlotRow } from "../rows/slot-row.js";
 import { translated } from "../translate-error.js";
 
 // The outer SELECT reads the slot as it was before the update, so one round
@@ -13,7 +13,7 @@ WITH updated AS (
      SET status = $2::slot_status, updated_at = now()
    WHERE s.id = $1 AND s.status <> 'deleted'
   RETURNING s.id, s.clinician_id, s.start_time, s.end_time, s.status, s.capacity,
-            ${availableCapacitySql} AS available
+            ${availableCapacitySql} AS available, ${overbookedCountSql} AS overbooked
 )
 SELECT updated.*
   FROM appointment_slots existing
