@@ -14,7 +14,7 @@ export interface VisitStepRule {
  * What happened at the visit: a confirmed appointment is checked in when the
  * patient arrives and completed after the visit, or marked a no-show once its
  * slot has started. The schema's transition guard allows exactly these moves
- * (migrations/0007_visit-outcomes-moves-and-overbooking.sql).
+ * (migrations/0008_visit-outcomes-moves-and-overbooking.sql).
  */
 export const visitSteps: Record<VisitStep, VisitStepRule> = {
   check_in: { from: "confirmed", to: "arrived", event: "APPOINTMENT_CHECKED_IN", afterSlotStart: false, verb: "checked in" },

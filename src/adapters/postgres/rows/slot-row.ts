@@ -35,7 +35,7 @@ export function toSlot(row: SlotRow): Slot {
  * places), a pending hold only until it lapses. Counting by time is what
  * makes a lapsed hold free the instant it lapses. This is the one place
  * where the service's SQL says what frees a place; the schema's guards
- * (migrations/0007_visit-outcomes-moves-and-overbooking.sql) say the same.
+ * (migrations/0008_visit-outcomes-moves-and-overbooking.sql) say the same.
  */
 export function occupiesSlotSql(alias: string): string {
   return `${alias}.status NOT IN ('cancelled', 'expired') AND (${alias}.status <> 'pending' OR ${alias}.expires_at > now())`;

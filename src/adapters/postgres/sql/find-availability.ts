@@ -1,7 +1,7 @@
 import type { Slot } from "../../../core/model/slot.js";
 import type { AvailabilitySearch } from "../../../core/ports/schedule-store.js";
 import type { Queryable } from "../pool.js";
-import { toSlot, type SlotRow } from "../rows/slot-row.js";
+import { occupiesSlotSql, toSlot, type SlotRow } from "../rows/slot-row.js";
 import { translated } from "../translate-error.js";
 
 interface OptionalFilter {
@@ -25,19 +25,18 @@ const optionalFilters: OptionalFilter[] = [
 
 // One statement: open slots in start order from the partial index
 // appointment_slots_open_by_start (or the clinician's own index), each
-// counted for room as the capacity trigger counts (confirmed appointments and
-// holds that have not lapsed), stopping as soon as the page is full. Full
+// counted for room as the capacity trigger counts (every appointment but
+// cancelled and expired ones, holds only until they lapse), stopping as soon as the page is full. Full
 // slots are passed over on the way; no total is counted, because counting
 // every open slot of a large calendar would cost what the page saves.
 function availabilitySql(conditions: string[]): string {
   return `
-SELECT s.id, s.clinician_id, s.start_time, s.end_time, s.status, s.capacity, room.available
+SELECT s.id, s.clinician_id, s.start_time, s.end_time, s.status, s.capacity, room.available, room.overbooked
   FROM appointment_slots s
  CROSS JOIN LATERAL (
-   SELECT s.capacity - count(*)::int AS available FROM appointments o
+   SELECT s.capacity - count(*)::int AS available, count(*) FILTER (WHERE o.overbooked)::int AS overbooked FROM appointments o
     WHERE o.slot_id = s.id
-      AND o.status IN ('pending', 'confirmed')
-      AND (o.status = 'confirmed' OR o.expires_at > now())
+      AND ${occupiesSlotSql("o")}
  ) room
  WHERE s.status = 'open'
    AND s.start_time >= $3::timestamptz

@@ -1,6 +1,6 @@
 import type { SlotPage } from "../../../core/model/slot.js";
 import type { Queryable } from "../pool.js";
-import { availableCapacitySql, toSlot, type SlotRow } from "../rows/slot-row.js";
+import { availableCapacitySql, overbookedCountSql, toSlot, type SlotRow } from "../rows/slot-row.js";
 import { translated } from "../translate-error.js";
 
 // The marks regeneration leaves (reconcile-schedule-slots.ts) on future slots
@@ -15,7 +15,7 @@ WITH matching AS NOT MATERIALIZED (
 SELECT total.total, page.*
   FROM (SELECT count(*)::int AS total FROM matching) total
   LEFT JOIN LATERAL (
-    SELECT s.*, ${availableCapacitySql} AS available
+    SELECT s.*, ${availableCapacitySql} AS available, ${overbookedCountSql} AS overbooked
       FROM matching s
      ORDER BY s.start_time, s.id
      LIMIT $1 OFFSET $2

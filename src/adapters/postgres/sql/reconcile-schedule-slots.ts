@@ -1,6 +1,7 @@
 import type { Actor } from "../../../core/access/caller.js";
 import type { GeneratedSlot } from "../../../core/model/schedule.js";
 import type { Queryable } from "../pool.js";
+import { occupiesSlotSql } from "../rows/slot-row.js";
 import { slotArrays } from "./create-schedule.js";
 
 // The schedule's future slots against the ones its new definition makes,
@@ -12,8 +13,8 @@ import { slotArrays } from "./create-schedule.js";
 //   mark, outside_schedule_since, and a SLOT_OUTSIDE_SCHEDULE event the first
 //   time: staff list it and decide; a later change that fits it again clears
 //   the mark.
-// Occupants are counted as the capacity trigger counts them: confirmed
-// appointments and holds that have not lapsed.
+// Occupants are counted as the capacity trigger counts them: every
+// appointment but cancelled and expired ones, holds only until they lapse.
 const text = `
 WITH wanted AS (
   SELECT * FROM unnest($3::timestamptz[], $4::timestamptz[], $5::int[]) AS w (start_time, end_time, capacity)
@@ -30,8 +31,7 @@ judged AS (
     CROSS JOIN LATERAL (
       SELECT count(*)::int AS count FROM appointments o
        WHERE o.slot_id = s.id
-         AND o.status IN ('pending', 'confirmed')
-         AND (o.status = 'confirmed' OR o.expires_at > now())
+         AND ${occupiesSlotSql("o")}
     ) occupied
    WHERE s.schedule_id = $1 AND s.start_time >= $2 AND s.status <> 'deleted'
 ),

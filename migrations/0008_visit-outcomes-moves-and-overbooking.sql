@@ -168,10 +168,43 @@ BEGIN
 END;
 $$;
 
+-- A slot whose appointments are history (arrived, fulfilled, noshow) holds
+-- them as surely as bookings: deleting it would lose where a visit was.
+CREATE OR REPLACE FUNCTION guard_slot_deletion() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF EXISTS (
+    SELECT 1 FROM appointments
+     WHERE slot_id = NEW.id
+       AND status NOT IN ('cancelled', 'expired')
+       AND (status <> 'pending' OR expires_at > now())
+  ) THEN
+    RAISE EXCEPTION 'slot % holds active appointments and cannot be deleted', NEW.id
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'appointment_slots_deleted_while_occupied';
+  END IF;
+  RETURN NEW;
+END;
+$$;
+
 -- Down Migration
 
 -- PostgreSQL cannot drop an enum value: the new statuses and event types stay,
--- unused. The guards go back to those of 0001.
+-- unused. The guards go back to those of 0001 and 0007.
+CREATE OR REPLACE FUNCTION guard_slot_deletion() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF EXISTS (
+    SELECT 1 FROM appointments
+     WHERE slot_id = NEW.id
+       AND status IN ('pending', 'confirmed')
+       AND (status = 'confirmed' OR expires_at > now())
+  ) THEN
+    RAISE EXCEPTION 'slot % holds active appointments and cannot be deleted', NEW.id
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'appointment_slots_deleted_while_occupied';
+  END IF;
+  RETURN NEW;
+END;
+$$;
 DROP TRIGGER appointments_1_legal_move ON appointments;
 DROP FUNCTION guard_appointment_move();
 DROP TRIGGER appointments_2_slot_capacity ON appointments;
