@@ -25,6 +25,8 @@ describe("sched --help", () => {
       "seed",
       "simulate",
       "dev",
+      "schedules",
+      "availability",
     ]) {
       expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
     }
