@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { InProcessSlotLock } from "../src/adapters/memory/in-process-slot-lock.js";
 import { anonymousCaller, type Caller } from "../src/core/access/caller.js";
-import { SchedError, type ErrorCode } from "../src/core/errors.js";
+import { SchedError, type SchedErrorCode } from "../src/core/errors.js";
 import type { Appointment } from "../src/core/model/appointment.js";
 import type { SlotLock } from "../src/core/ports/slot-lock.js";
 import type { Appointments } from "../src/core/services/appointments.js";
@@ -34,7 +34,7 @@ afterAll(async () => {
   await fixture.close();
 });
 
-async function failure(promise: Promise<unknown>): Promise<ErrorCode> {
+async function failure(promise: Promise<unknown>): Promise<SchedErrorCode> {
   const error = await promise.then(
     () => undefined,
     (caught: unknown) => caught,
