@@ -28,7 +28,10 @@ export function rfc3339Time(value: string): Date {
 
 /** A positive duration such as 30m, 1h30m or 900 (seconds), in milliseconds. */
 export function positiveDurationMs(value: string): number {
-  const reading = readDuration("option", "", value);
-  if ("mistake" in reading) throw new InvalidArgumentError(reading.mistake);
-  return reading.milliseconds;
+  try {
+    return readDuration("option", "", value);
+  } catch (error) {
+    // commander reports its own error type, naming the option, as a usage mistake.
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
 }

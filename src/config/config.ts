@@ -155,23 +155,23 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const environment = appEnv(valueOrDefault("APP_ENV"));
   return {
     postgresDsn: postgresDsn(valueOf("POSTGRES_DSN")),
-    postgresConnectTimeoutMs: positiveDuration("POSTGRES_CONNECT_TIMEOUT", valueOrDefault("POSTGRES_CONNECT_TIMEOUT")),
-    postgresQueryTimeoutMs: positiveDuration("POSTGRES_QUERY_TIMEOUT", valueOrDefault("POSTGRES_QUERY_TIMEOUT")),
+    postgresConnectTimeoutMs: readDuration("setting", "POSTGRES_CONNECT_TIMEOUT", valueOrDefault("POSTGRES_CONNECT_TIMEOUT")),
+    postgresQueryTimeoutMs: readDuration("setting", "POSTGRES_QUERY_TIMEOUT", valueOrDefault("POSTGRES_QUERY_TIMEOUT")),
     redis: redisConfig(valueOf, valueOrDefault("REDIS_ADDR")),
     appEnv: environment,
     httpPort: httpPort(valueOrDefault("HTTP_PORT")),
-    appointmentTtlMs: positiveDuration("APPOINTMENT_TTL", valueOrDefault("APPOINTMENT_TTL")),
+    appointmentTtlMs: readDuration("setting", "APPOINTMENT_TTL", valueOrDefault("APPOINTMENT_TTL")),
     maxActiveHoldsPerPatient: wholeNumber("MAX_ACTIVE_HOLDS_PER_PATIENT", valueOrDefault("MAX_ACTIVE_HOLDS_PER_PATIENT"), 0, "holds (0: no cap)"),
     overbookLimit: wholeNumber("OVERBOOK_LIMIT", valueOrDefault("OVERBOOK_LIMIT"), 0, "places (0: no overbooking)"),
     slotHorizonDays: wholeNumber("SLOT_HORIZON_DAYS", valueOrDefault("SLOT_HORIZON_DAYS"), 1, "days"),
-    scheduleHorizonMs: positiveDuration("SCHEDULE_HORIZON", valueOrDefault("SCHEDULE_HORIZON")),
+    scheduleHorizonMs: readDuration("setting", "SCHEDULE_HORIZON", valueOrDefault("SCHEDULE_HORIZON")),
     healthWatchLimits: {
       perConnection: wholeNumber("HEALTH_WATCH_MAX_PER_CONNECTION", valueOrDefault("HEALTH_WATCH_MAX_PER_CONNECTION"), 1, "streams"),
       perAddress: wholeNumber("HEALTH_WATCH_MAX_PER_ADDRESS", valueOrDefault("HEALTH_WATCH_MAX_PER_ADDRESS"), 1, "streams"),
     },
-    lockTtlMs: positiveDuration("LOCK_TTL", valueOrDefault("LOCK_TTL")),
-    shutdownTimeoutMs: positiveDuration("SHUTDOWN_TIMEOUT", valueOrDefault("SHUTDOWN_TIMEOUT")),
-    workerIntervalMs: positiveDuration("WORKER_INTERVAL", valueOrDefault("WORKER_INTERVAL")),
+    lockTtlMs: readDuration("setting", "LOCK_TTL", valueOrDefault("LOCK_TTL")),
+    shutdownTimeoutMs: readDuration("setting", "SHUTDOWN_TIMEOUT", valueOrDefault("SHUTDOWN_TIMEOUT")),
+    workerIntervalMs: readDuration("setting", "WORKER_INTERVAL", valueOrDefault("WORKER_INTERVAL")),
     tls: tlsConfig(valueOf("TLS_CERT_FILE"), valueOf("TLS_KEY_FILE")),
     security: securityConfig(valueOf, environment),
     client: clientConfig(valueOf),
@@ -242,10 +242,4 @@ function httpPort(text: string): number {
 function wholeNumber(variable: ConfigVariable, text: string, minimum: number, unit: string): number {
   if (/^\d{1,6}$/.test(text) && Number(text) >= minimum) return Number(text);
   throw configurationError(variable, `${variable}: ${JSON.stringify(text)} is not a whole number of ${unit} from ${minimum} to 999999`);
-}
-
-function positiveDuration(variable: ConfigVariable, text: string): number {
-  const reading = readDuration("setting", variable, text);
-  if ("mistake" in reading) throw configurationError(variable, reading.mistake);
-  return reading.milliseconds;
 }

@@ -1,4 +1,5 @@
 import parseDurationText from "parse-duration";
+import { SchedError } from "../core/errors.js";
 
 // parse-duration skips whatever it does not understand ("1h2x" comes out as one hour), so only
 // text that is wholly a Go duration, or a bare number of seconds, is handed to it.
@@ -17,40 +18,39 @@ export function parseDuration(text: string): number | undefined {
 
 /**
  * Where a duration comes from, which decides what it may be and how a mistake is worded:
- * a setting (variable, .env or the flag that stands for it), a setting counted in whole
- * seconds (the rate limiter's window and JWT ages are), a flag checked after parsing
- * (`sched simulate --duration`, which may also come from SIM_DURATION), or an option commander
- * checks as it reads it, whose message commander prefixes with the option's name.
+ * a setting (variable, .env or the flag that stands for it: invalid_configuration), a setting
+ * counted in whole seconds (the rate limiter's window and JWT ages are), a flag checked after
+ * parsing (`sched simulate --duration`, which may also come from SIM_DURATION: invalid_usage), or
+ * an option commander checks as it reads it, whose message commander prefixes with the option.
  */
 export type DurationSource = "setting" | "seconds setting" | "flag" | "option";
 
-/** The milliseconds a duration stands for, or the one line that says what it must be instead. */
-export type DurationReading = { milliseconds: number } | { mistake: string };
-
 /**
  * The one reader of every duration a person types: the same forms everywhere (Go durations and
- * bare seconds, never zero) and, per source, the same words for a mistake.
+ * bare seconds, never zero), in milliseconds; a mistake is a SchedError whose one line says, per
+ * source, what the duration must be.
  */
-export function readDuration(source: DurationSource, name: string, text: string): DurationReading {
+export function readDuration(source: DurationSource, name: string, text: string): number {
   const milliseconds = parseDuration(text);
   const given = `${name}: ${JSON.stringify(text)}`;
+  const setting = (words: string): SchedError => new SchedError("invalid_configuration", `${given} ${words}`, { variable: name });
   switch (source) {
     case "setting":
-      if (milliseconds === undefined) return { mistake: `${given} is not a duration (examples: 10m, 1m30s, 500ms, 30)` };
-      if (milliseconds <= 0) return { mistake: `${given} must be longer than zero` };
-      return { milliseconds };
+      if (milliseconds === undefined) throw setting("is not a duration (examples: 10m, 1m30s, 500ms, 30)");
+      if (milliseconds <= 0) throw setting("must be longer than zero");
+      return milliseconds;
     case "seconds setting":
       if (milliseconds === undefined || milliseconds < 1000 || milliseconds % 1000 !== 0) {
-        return { mistake: `${given} is not a whole number of seconds (examples: 1s, 1m, 60)` };
+        throw setting("is not a whole number of seconds (examples: 1s, 1m, 60)");
       }
-      return { milliseconds };
+      return milliseconds;
     case "flag":
       if (milliseconds === undefined || milliseconds <= 0) {
-        return { mistake: `${given} is not a duration longer than zero (examples: 30s, 1m30s, 500ms, 10)` };
+        throw new SchedError("invalid_usage", `${given} is not a duration longer than zero (examples: 30s, 1m30s, 500ms, 10)`);
       }
-      return { milliseconds };
+      return milliseconds;
     case "option":
-      if (milliseconds === undefined || milliseconds <= 0) return { mistake: "expected a duration such as 30m, 1h30m or 900 (seconds)" };
-      return { milliseconds };
+      if (milliseconds === undefined || milliseconds <= 0) throw new SchedError("invalid_usage", "expected a duration such as 30m, 1h30m or 900 (seconds)");
+      return milliseconds;
   }
 }

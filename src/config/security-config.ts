@@ -61,7 +61,7 @@ const minimumSecretLength = 32;
 
 export function securityConfig(valueOf: Lookup, appEnv: AppEnv): SecurityConfig {
   const valueOrDefault = (variable: keyof typeof securityDefaults): string => valueOf(variable) ?? securityDefaults[variable];
-  const auth = authConfig(valueOf, wholeSeconds("AUTH_MAX_TOKEN_AGE", valueOrDefault("AUTH_MAX_TOKEN_AGE")));
+  const auth = authConfig(valueOf, readDuration("seconds setting", "AUTH_MAX_TOKEN_AGE", valueOrDefault("AUTH_MAX_TOKEN_AGE")) / 1000);
   const metricsSetting = valueOf("METRICS_REQUIRE_AUTH");
   // Production keeps its metrics (process details, traffic by procedure) to
   // staff and services unless told otherwise. Without a key the default stays
@@ -76,7 +76,7 @@ export function securityConfig(valueOf: Lookup, appEnv: AppEnv): SecurityConfig 
     );
   }
   const points = rateLimitPoints(valueOrDefault("RATE_LIMIT_POINTS"));
-  const durationSeconds = wholeSeconds("RATE_LIMIT_DURATION", valueOrDefault("RATE_LIMIT_DURATION"));
+  const durationSeconds = readDuration("seconds setting", "RATE_LIMIT_DURATION", valueOrDefault("RATE_LIMIT_DURATION")) / 1000;
   return { auth, metricsRequireAuth, rateLimit: points === 0 ? undefined : { points, durationSeconds } };
 }
 
@@ -133,11 +133,4 @@ function rateLimitPoints(text: string): number {
     "RATE_LIMIT_POINTS",
     `RATE_LIMIT_POINTS: ${JSON.stringify(text)} is not a whole number of requests (0 disables rate limiting)`,
   );
-}
-
-// The Redis limiter counts in whole seconds, and JWT times are whole seconds.
-function wholeSeconds(variable: ConfigVariable, text: string): number {
-  const reading = readDuration("seconds setting", variable, text);
-  if ("mistake" in reading) throw configurationError(variable, reading.mistake);
-  return reading.milliseconds / 1000;
 }

@@ -1,4 +1,3 @@
-import { readDuration } from "../../config/duration.js";
 import { SchedError } from "../../core/errors.js";
 
 // A malformed flag is a usage error: exit code 2, as for a malformed variable.
@@ -18,10 +17,4 @@ export function ratio(name: string, text: string): number {
   const value = Number(text);
   if (text.trim() === "" || !Number.isFinite(value) || value < 0) throw invalid(name, text, "a number of 0 or more");
   return value;
-}
-
-export function positiveDuration(name: string, text: string): number {
-  const reading = readDuration("flag", name, text);
-  if ("mistake" in reading) throw new SchedError("invalid_usage", reading.mistake);
-  return reading.milliseconds;
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { SchedError } from "../../core/errors.js";
-import { positiveDuration, positiveInteger, ratio } from "../flags/flag-values.js";
+import { readDuration } from "../../config/duration.js";
+import { positiveInteger, ratio } from "../flags/flag-values.js";
 import { trafficProtocols, type TrafficProtocol } from "./traffic-client.js";
 import { normalisedMix, type TrafficMix } from "./traffic-mix.js";
 
@@ -33,7 +34,7 @@ export function simulationSettings(command: Command): SimulationSettings {
   return {
     urls: baseUrls(nameOf("url"), options.url),
     protocol: protocol(...value("protocol")),
-    durationMs: positiveDuration(...value("duration")),
+    durationMs: readDuration("flag", ...value("duration")),
     workers: positiveInteger(...value("workers")),
     mix: normalisedMix({
       booking: ratio(...value("bookingRatio")),
