@@ -1,4 +1,6 @@
 import type pg from "pg";
+import { ChangeSignal } from "../adapters/postgres/change-signal.js";
+import { PostgresEventLog } from "../adapters/postgres/postgres-event-log.js";
 import { PostgresAppointmentStore } from "../adapters/postgres/postgres-appointment-store.js";
 import { PostgresDirectoryStore } from "../adapters/postgres/postgres-directory-store.js";
 import { PostgresIdempotencyStore } from "../adapters/postgres/postgres-idempotency-store.js";
@@ -13,6 +15,7 @@ import type { SlotLock } from "../core/ports/slot-lock.js";
 import { Appointments } from "../core/services/appointments.js";
 import { Directory } from "../core/services/directory.js";
 import { Schedules } from "../core/services/schedules.js";
+import { EventFeed } from "../core/services/event-feed.js";
 import { Slots } from "../core/services/slots.js";
 import type { CoreServices } from "../core/services/core-services.js";
 
@@ -23,6 +26,8 @@ export interface CoreRuntime {
   lock: SlotLock;
   /** The Redis client of the slot lock, for the rate limiter; undefined when a lock was given. */
   redis: RedisConnection | undefined;
+  /** Tells the event feed of every process that events were committed. */
+  announce(): void;
   close(): Promise<void>;
 }
 
@@ -34,10 +39,12 @@ export interface CoreRuntimeOptions {
   /** Wraps whichever lock is used, for instance to count its outcomes. */
   decorateLock?: (lock: SlotLock) => SlotLock;
   poolSize?: number;
+  /** False for an embedded database that takes one client: the event feed then opens no LISTEN connection and relies on its own process's announcements and the poll. */
+  feedListens?: boolean;
 }
 
 /** The composition root: the one place that knows every adapter. */
-export function createCoreRuntime({ config, logger, lock, decorateLock, poolSize }: CoreRuntimeOptions): CoreRuntime {
+export function createCoreRuntime({ config, logger, lock, decorateLock, poolSize, feedListens = true }: CoreRuntimeOptions): CoreRuntime {
   if (config.postgresDsn === undefined) throw new Error("POSTGRES_DSN is required");
   const pool = createPool(config.postgresDsn, {
     max: poolSize,
@@ -54,7 +61,14 @@ export function createCoreRuntime({ config, logger, lock, decorateLock, poolSize
     baseLock = lock;
   }
   const slotLock = decorateLock ? decorateLock(baseLock) : baseLock;
-  const appointmentStore = new PostgresAppointmentStore(pool);
+  const changes = new ChangeSignal({
+    pool,
+    listenDsn: feedListens ? config.postgresDsn : undefined,
+    pollMs: config.eventFeedPollMs,
+    logger,
+  });
+  const appointmentStore = new PostgresAppointmentStore(pool, () => changes.announce());
+  const events = new EventFeed({ log: new PostgresEventLog(pool), wakes: changes, bufferSize: config.watchBuffer, logger });
   const core: CoreServices = {
     appointments: new Appointments({
       store: appointmentStore,
@@ -68,13 +82,17 @@ export function createCoreRuntime({ config, logger, lock, decorateLock, poolSize
     slots: new Slots({ store: new PostgresSlotStore(pool), horizonDays: config.slotHorizonDays }),
     directory: new Directory({ store: new PostgresDirectoryStore(pool) }),
     schedules: new Schedules({ store: new PostgresScheduleStore(pool), horizonMs: config.scheduleHorizonMs }),
+    events,
   };
   return {
     core,
     pool,
     lock: slotLock,
     redis,
+    announce: () => changes.announce(),
     async close() {
+      events.close();
+      await changes.close();
       await Promise.allSettled([slotLock.close(), pool.end()]);
     },
   };

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { ChangeSignal } from "../adapters/postgres/change-signal.js";
 import { PostgresAppointmentStore } from "../adapters/postgres/postgres-appointment-store.js";
 import { PostgresScheduleStore } from "../adapters/postgres/postgres-schedule-store.js";
 import { createPool } from "../adapters/postgres/pool.js";
@@ -22,10 +23,12 @@ export interface ExpiryWorkerOptions {
   batchSize?: number;
   /** A pool to share (`sched dev`); without it the worker opens two connections of its own. */
   pool?: pg.Pool;
+  /** Announces committed expiries to the event feed (`sched dev` shares its API's); without it the worker notifies on its pool. */
+  announce?: () => void;
 }
 
 /** The hold-expiry loop, with the extension of the schedules' slots, on PostgreSQL: what `sched expiry-worker` runs, and `sched dev` beside its API. */
-export function createExpiryWorker({ config, logger, batchSize, pool }: ExpiryWorkerOptions): ExpiryWorker {
+export function createExpiryWorker({ config, logger, batchSize, pool, announce }: ExpiryWorkerOptions): ExpiryWorker {
   const ownPool =
     pool === undefined
       ? createPool(config.postgresDsn as string, {
@@ -36,8 +39,9 @@ export function createExpiryWorker({ config, logger, batchSize, pool }: ExpiryWo
           applicationName: "sched-expiry-worker",
         })
       : undefined;
+  const changes = announce === undefined ? new ChangeSignal({ pool: pool ?? ownPool!, pollMs: config.eventFeedPollMs, logger }) : undefined;
   const loop = new ExpiryLoop({
-    expiry: new HoldExpiry(new PostgresAppointmentStore(pool ?? ownPool!)),
+    expiry: new HoldExpiry(new PostgresAppointmentStore(pool ?? ownPool!, announce ?? (() => changes!.announce()))),
     intervalMs: config.workerIntervalMs,
     batchSize,
     logger,
@@ -48,6 +52,7 @@ export function createExpiryWorker({ config, logger, batchSize, pool }: ExpiryWo
     pool: pool ?? ownPool!,
     async close() {
       await loop.stop();
+      await changes?.close();
       await ownPool?.end();
     },
   };

@@ -26,6 +26,8 @@ export interface ApiOptions {
   poolSize?: number;
   /** Verifies bearer tokens; without it the API is open to everybody. */
   key?: PinnedKey;
+  /** See CoreRuntimeOptions.feedListens. */
+  feedListens?: boolean;
 }
 
 export interface RunningApi {
@@ -35,7 +37,7 @@ export interface RunningApi {
 }
 
 /** The core on its adapters, served on one port: what `serve` runs, and `dev` too. */
-export async function startApi({ config, logger, host, lock, poolSize, key }: ApiOptions): Promise<RunningApi> {
+export async function startApi({ config, logger, host, lock, poolSize, key, feedListens }: ApiOptions): Promise<RunningApi> {
   await requireFreePort(config.httpPort, host);
   const metrics = createServerMetrics();
   const runtime = createCoreRuntime({
@@ -43,6 +45,7 @@ export async function startApi({ config, logger, host, lock, poolSize, key }: Ap
     logger,
     lock,
     poolSize,
+    feedListens,
     decorateLock: (slotLock) => meteredSlotLock(slotLock, metrics.slotLocks),
   });
   try {

@@ -3,6 +3,7 @@ import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } f
 import { AppointmentService } from "../../gen/sched/v1/appointment_service_pb.js";
 import { DirectoryService } from "../../gen/sched/v1/directory_service_pb.js";
 import { ScheduleService } from "../../gen/sched/v1/schedule_service_pb.js";
+import { EventService } from "../../gen/sched/v1/event_service_pb.js";
 import { SlotService } from "../../gen/sched/v1/slot_service_pb.js";
 
 export type SchedProtocol = "grpc" | "connect" | "grpc-web";
@@ -30,6 +31,7 @@ export interface SchedClient {
   slots: Client<typeof SlotService>;
   directory: Client<typeof DirectoryService>;
   schedules: Client<typeof ScheduleService>;
+  events: Client<typeof EventService>;
 }
 
 function createTransport(options: SchedClientOptions): Transport {
@@ -64,5 +66,6 @@ export function createSchedClient(options: SchedClientOptions): SchedClient {
     slots: createClient(SlotService, transport),
     directory: createClient(DirectoryService, transport),
     schedules: createClient(ScheduleService, transport),
+    events: createClient(EventService, transport),
   };
 }

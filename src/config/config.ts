@@ -37,6 +37,10 @@ export interface Config {
   scheduleHorizonMs: number;
   /** The most grpc.health.v1 Watch streams open at once on one connection, and from one client address. */
   healthWatchLimits: { perConnection: number; perAddress: number };
+  /** The most events one WatchEvents or SSE stream may have waiting to be sent before it ends. */
+  watchBuffer: number;
+  /** The event feed's safety poll: each process reads the log this often even when no notification came. */
+  eventFeedPollMs: number;
   lockTtlMs: number;
   shutdownTimeoutMs: number;
   workerIntervalMs: number;
@@ -85,6 +89,8 @@ const defaults = {
   SCHEDULE_HORIZON: "1344h",
   HEALTH_WATCH_MAX_PER_CONNECTION: "10",
   HEALTH_WATCH_MAX_PER_ADDRESS: "100",
+  WATCH_BUFFER: "1000",
+  EVENT_FEED_POLL: "2s",
   LOCK_TTL: "5s",
   SHUTDOWN_TIMEOUT: "10s",
   WORKER_INTERVAL: "1m",
@@ -109,6 +115,8 @@ const meanings: Record<ConfigVariable, string> = {
   SCHEDULE_HORIZON: "how far ahead of now a schedule's slots are made (1344h: 8 weeks)",
   HEALTH_WATCH_MAX_PER_CONNECTION: "the most grpc.health.v1 Watch streams open at once on one connection",
   HEALTH_WATCH_MAX_PER_ADDRESS: "the most grpc.health.v1 Watch streams open at once from one client address",
+  WATCH_BUFFER: "the most events one WatchEvents or /events/stream stream may have waiting to be sent; beyond it the stream ends with the position to resume from",
+  EVENT_FEED_POLL: "how often each process reads the event log even without a notification",
   LOCK_TTL: "Redis slot-lock lifetime",
   SHUTDOWN_TIMEOUT: "graceful-shutdown drain time",
   WORKER_INTERVAL: "expiry-worker period",
@@ -169,6 +177,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       perConnection: wholeNumber("HEALTH_WATCH_MAX_PER_CONNECTION", valueOrDefault("HEALTH_WATCH_MAX_PER_CONNECTION"), 1, "streams"),
       perAddress: wholeNumber("HEALTH_WATCH_MAX_PER_ADDRESS", valueOrDefault("HEALTH_WATCH_MAX_PER_ADDRESS"), 1, "streams"),
     },
+    watchBuffer: wholeNumber("WATCH_BUFFER", valueOrDefault("WATCH_BUFFER"), 1, "events"),
+    eventFeedPollMs: readDuration("setting", "EVENT_FEED_POLL", valueOrDefault("EVENT_FEED_POLL")),
     lockTtlMs: readDuration("setting", "LOCK_TTL", valueOrDefault("LOCK_TTL")),
     shutdownTimeoutMs: readDuration("setting", "SHUTDOWN_TIMEOUT", valueOrDefault("SHUTDOWN_TIMEOUT")),
     workerIntervalMs: readDuration("setting", "WORKER_INTERVAL", valueOrDefault("WORKER_INTERVAL")),

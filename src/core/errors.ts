@@ -16,6 +16,7 @@ export type ErrorCode =
   | "invalid_schedule"
   | "invalid_time_zone"
   | "missing_filter"
+  | "invalid_position"
   | "patient_not_found"
   | "clinician_not_found"
   | "slot_not_found"
@@ -38,6 +39,7 @@ export type ErrorCode =
   | "unauthenticated"
   | "permission_denied"
   | "rate_limited"
+  | "watch_buffer_full"
   | "unavailable"
   | "internal_error";
 
@@ -71,15 +73,18 @@ export class SchedError extends Error {
   readonly retryAfterMs: number | undefined;
   /** For invalid_configuration: the variable at fault (a flag reports the variable it stands for). */
   readonly variable: string | undefined;
+  /** Where a feed consumer resumes from (watch_buffer_full): the position of the last event it was sent. */
+  readonly resumeAfter: string | undefined;
 
   constructor(
     readonly code: SchedErrorCode,
     message: string,
-    options?: { cause?: unknown; retryAfterMs?: number; variable?: string },
+    options?: { cause?: unknown; retryAfterMs?: number; variable?: string; resumeAfter?: string },
   ) {
     super(message, options);
     this.retryAfterMs = options?.retryAfterMs;
     this.variable = options?.variable;
+    this.resumeAfter = options?.resumeAfter;
   }
 }
 

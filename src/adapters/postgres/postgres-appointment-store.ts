@@ -19,14 +19,31 @@ import { rescheduleAppointment } from "./sql/reschedule-appointment.js";
 import { inTransaction } from "./transaction.js";
 import { translated } from "./translate-error.js";
 
+/**
+ * `committed` is called after every write that may have committed events
+ * (the feed's announcement, see change-signal.ts): after the transaction, so
+ * that a reader woken by it finds them.
+ */
 export class PostgresAppointmentStore implements AppointmentStore {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly committed: () => void = () => undefined,
+  ) {}
 
-  createHold(
+  async createHold(
     actor: Actor,
     hold: NewHold,
     lease?: IdempotencyLease,
   ): Promise<Appointment> {
+    // A refused booking may still have expired the slot's lapsed holds.
+    try {
+      return await this.writeHold(actor, hold, lease);
+    } finally {
+      this.committed();
+    }
+  }
+
+  private writeHold(actor: Actor, hold: NewHold, lease?: IdempotencyLease): Promise<Appointment> {
     if (lease === undefined) return translated(() => createHold(this.pool, actor, hold));
     return translated(() =>
       inTransaction(this.pool, async (client) => {
@@ -39,12 +56,16 @@ export class PostgresAppointmentStore implements AppointmentStore {
     );
   }
 
-  confirm(actor: Actor, id: string, ownedBy?: string) {
-    return translated(() => confirmAppointment(this.pool, actor, id, ownedBy));
+  async confirm(actor: Actor, id: string, ownedBy?: string) {
+    const confirmed = await translated(() => confirmAppointment(this.pool, actor, id, ownedBy));
+    if (confirmed) this.committed();
+    return confirmed;
   }
 
-  cancel(actor: Actor, id: string, ownedBy?: string) {
-    return translated(() => cancelAppointment(this.pool, actor, id, ownedBy));
+  async cancel(actor: Actor, id: string, ownedBy?: string) {
+    const cancelled = await translated(() => cancelAppointment(this.pool, actor, id, ownedBy));
+    if (cancelled) this.committed();
+    return cancelled;
   }
 
   reschedule(actor: Actor, move: Move, ownedBy?: string, lease?: IdempotencyLease): Promise<Appointment | undefined> {
@@ -81,7 +102,9 @@ export class PostgresAppointmentStore implements AppointmentStore {
     return translated(() => listAppointmentEvents(this.pool, appointmentId, ownedBy));
   }
 
-  expireLapsedHolds(actor: Actor, batchSize: number) {
-    return translated(() => expireLapsedHolds(this.pool, actor, batchSize));
+  async expireLapsedHolds(actor: Actor, batchSize: number) {
+    const expired = await translated(() => expireLapsedHolds(this.pool, actor, batchSize));
+    if (expired > 0) this.committed();
+    return expired;
   }
 }

@@ -30,10 +30,11 @@ export async function runDev({ config, configSource, dataDir, reset, host }: Dev
     const database = await openDevDatabase({ postgresDsn: config.postgresDsn, dataDir, reset, logger });
     stops.push(() => database.close());
     const { lock, description: lockDescription } = devSlotLock(config, configSource);
-    const api = await startApi({ config: { ...config, postgresDsn: database.dsn }, logger, host, lock, poolSize: database.poolSize });
+    // The embedded database takes one client (poolSize 1): no LISTEN connection beside the pool.
+    const api = await startApi({ config: { ...config, postgresDsn: database.dsn }, logger, host, lock, poolSize: database.poolSize, feedListens: database.poolSize !== 1 });
     stops.push(() => api.runtime.close(), () => api.server.close(config.shutdownTimeoutMs));
     const demo = await ensureDemoData(api.runtime.pool, api.runtime.core);
-    const worker = createExpiryWorker({ config, logger, pool: api.runtime.pool });
+    const worker = createExpiryWorker({ config, logger, pool: api.runtime.pool, announce: api.runtime.announce });
     worker.loop.start();
     stops.push(() => worker.close());
     const address = `${displayHost(host)}:${api.server.port}`;

@@ -76,6 +76,8 @@ export type AppointmentEventType =
 
 export interface AppointmentEvent {
   id: string;
+  /** Where the event stands in the feed, "<transaction>-<id>" (core/feed/event-position.ts). */
+  position: string;
   appointmentId: string;
   eventType: AppointmentEventType;
   payload: Record<string, unknown>;

@@ -1,6 +1,7 @@
 import type { Appointments } from "./appointments.js";
 import type { Directory } from "./directory.js";
 import type { Schedules } from "./schedules.js";
+import type { EventFeed } from "./event-feed.js";
 import type { Slots } from "./slots.js";
 
 /** The core the transport serves; the transport knows nothing beneath it. */
@@ -9,4 +10,5 @@ export interface CoreServices {
   slots: Slots;
   directory: Directory;
   schedules: Schedules;
+  events: EventFeed;
 }

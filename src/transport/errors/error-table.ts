@@ -31,6 +31,7 @@ export const errorStatuses: Record<ErrorCode, ErrorStatus> = {
   invalid_schedule: invalid,
   invalid_time_zone: invalid,
   missing_filter: invalid,
+  invalid_position: invalid,
   patient_not_found: notFound,
   clinician_not_found: notFound,
   slot_not_found: notFound,
@@ -53,6 +54,7 @@ export const errorStatuses: Record<ErrorCode, ErrorStatus> = {
   unauthenticated: { code: Code.Unauthenticated, http: 401 },
   permission_denied: { code: Code.PermissionDenied, http: 403 },
   rate_limited: { code: Code.ResourceExhausted, http: 429 },
+  watch_buffer_full: { code: Code.ResourceExhausted, http: 429 },
   unavailable: { code: Code.Unavailable, http: 503 },
   internal_error: { code: Code.Internal, http: 500 },
 };

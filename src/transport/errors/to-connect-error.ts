@@ -8,10 +8,13 @@ import { errorStatuses } from "./error-table.js";
 import { plainGrpcMessage } from "./plain-grpc-message.js";
 
 
-function withReason(message: string, code: Code, reason: ErrorCode, cause?: unknown): ConnectError {
-  const info = create(ErrorInfoSchema, { reason, domain: errorDomain });
+function withReason(message: string, code: Code, reason: ErrorCode, cause?: unknown, metadata: Record<string, string> = {}): ConnectError {
+  const info = create(ErrorInfoSchema, { reason, domain: errorDomain, metadata });
   return new ConnectError(message, code, undefined, [{ desc: ErrorInfoSchema, value: info }], cause);
 }
+
+/** Where a watcher whose buffer filled resumes from, as metadata (gRPC trailers, Connect's end of stream). */
+export const resumeAfterHeader = "resume-after";
 
 /**
  * Every failure leaves a handler as a ConnectError carrying a
@@ -25,8 +28,10 @@ export function toConnectError(error: unknown, protocol?: string): ConnectError 
   // failure, or the CLI's) reaching an RPC is a bug: an internal error.
   if (error instanceof SchedError && isApiErrorCode(error.code)) {
     const message = protocol === "grpc" ? plainGrpcMessage(error.message) : error.message;
-    const connectError = withReason(message, errorStatuses[error.code].code, error.code, error);
+    const resume: Record<string, string> = error.resumeAfter === undefined ? {} : { resume_after: error.resumeAfter };
+    const connectError = withReason(message, errorStatuses[error.code].code, error.code, error, resume);
     if (error.retryAfterMs !== undefined) withRetryAfter(connectError, error.retryAfterMs);
+    if (error.resumeAfter !== undefined) connectError.metadata.set(resumeAfterHeader, error.resumeAfter);
     return connectError;
   }
   if (error instanceof ConnectError) {

@@ -14,6 +14,9 @@ export type MethodSpec<K extends MethodImplSpec["kind"]> = Extract<MethodImplSpe
 /** The one handler type of a unary procedure, whatever protocol calls it. */
 export type UnaryCall = MethodSpec<"unary">["impl"];
 
+/** The one handler type of a server-streaming procedure. */
+export type StreamCall = MethodSpec<"server_streaming">["impl"];
+
 /** One RPC, as every protocol serves it. */
 export interface Procedure {
   /** "/sched.v1.AppointmentService/CreateAppointment": the gRPC and Connect path, and the name in logs and metrics. */

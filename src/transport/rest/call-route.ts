@@ -1,5 +1,5 @@
-import { create, type JsonValue } from "@bufbuild/protobuf";
-import { Code, ConnectError, createHandlerContext } from "@connectrpc/connect";
+import { create, type DescMessage, type JsonValue, type MessageShape } from "@bufbuild/protobuf";
+import { Code, ConnectError, createHandlerContext, type HandlerContext } from "@connectrpc/connect";
 import { currentRequest } from "../observability/request-context.js";
 import { withCaller } from "../security/caller-context.js";
 import { clientAddressValues } from "../security/client-address.js";
@@ -17,6 +17,8 @@ export interface RouteCall {
   request: NodeRequest;
   response: NodeResponse;
   maxBodyBytes: number;
+  /** Ends a stream when the server drains; unary calls finish. */
+  shutdownSignal?: AbortSignal | undefined;
 }
 
 export interface RouteAnswer {
@@ -35,7 +37,32 @@ const answered = new ConnectError("the request was answered", Code.Canceled);
  * context carrying the HTTP request's headers (so Idempotency-Key reaches the
  * service) and a signal that fires when the client goes away.
  */
-export async function callRoute({ route, variables, query, request, response, maxBodyBytes }: RouteCall): Promise<RouteAnswer> {
+export async function callRoute(call: RouteCall): Promise<RouteAnswer> {
+  const { route } = call;
+  if (route.handler.kind !== "unary") throw new Error(`${route.procedure.path} is a stream`);
+  const { input, context, finish } = await openCall(call);
+  try {
+    const output = create(route.output, await route.handler.call(input, context));
+    return {
+      status: route.successStatus,
+      body: renderResponse(route.output, output, route.responseBodyField),
+      headers: context.responseHeader,
+    };
+  } finally {
+    finish();
+  }
+}
+
+/** A call opened by openCall. */
+export interface OpenCall {
+  input: MessageShape<DescMessage>;
+  context: HandlerContext;
+  /** Ends the call once it is answered: its context's signal fires. */
+  finish(): void;
+}
+
+/** A route's request message and handler context, and what ends the call once it is answered. */
+export async function openCall({ route, variables, query, request, response, maxBodyBytes, shutdownSignal }: RouteCall): Promise<OpenCall> {
   const body = route.bodyField === undefined ? "" : await readBody(request, maxBodyBytes);
   // The Content-Type is not checked: the API reads any body as JSON
   // (docs/api.md), and `curl -d` sends form encoding unless told otherwise. A body
@@ -51,18 +78,13 @@ export async function callRoute({ route, variables, query, request, response, ma
     requestMethod: request.method ?? route.verb,
     url: requestUrl(request),
     requestSignal: clientGone.signal,
+    shutdownSignal,
     requestHeader: requestHeaders(request),
     contextValues: withCaller(clientAddressValues(request), currentRequest()?.caller),
   });
-  try {
-    const output = create(route.output, await route.call(input, context));
-    return {
-      status: route.successStatus,
-      body: renderResponse(route.output, output, route.responseBodyField),
-      headers: context.responseHeader,
-    };
-  } finally {
+  const finish = (): void => {
     response.off("close", onClose);
     context.abort(answered);
-  }
+  };
+  return { input, context, finish };
 }

@@ -5,6 +5,7 @@ import { writeJson } from "../http/write-json.js";
 import { currentRequest } from "../observability/request-context.js";
 import type { Procedure } from "../procedures/procedure-table.js";
 import { callRoute } from "./call-route.js";
+import { answerEventStream } from "./event-stream.js";
 import { errorResponse, protocolErrorResponse, type RestErrorResponse } from "./error-response.js";
 import { matchRoute, type RouteMatch } from "./match-route.js";
 import { buildRestRoutes } from "./routes.js";
@@ -12,6 +13,8 @@ import { buildRestRoutes } from "./routes.js";
 export interface RestHandlerOptions {
   /** The largest request body read; larger ones get 413. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** Ends event streams when the server drains. */
+  shutdownSignal?: AbortSignal;
 }
 
 /** A request matched to a REST route, its path variables and its query. */
@@ -46,7 +49,12 @@ export function createRestTranscoder(procedures: readonly Procedure[], options: 
     },
     async answer({ route, variables, query }, request, response) {
       try {
-        const answer = await callRoute({ route, variables, query, request, response, maxBodyBytes });
+        const call = { route, variables, query, request, response, maxBodyBytes, shutdownSignal: options.shutdownSignal };
+        if (route.handler.kind === "server_streaming") {
+          await answerEventStream(call, (failure) => writeError(response, failure));
+          return;
+        }
+        const answer = await callRoute(call);
         writeJson(response, answer.status, answer.body, answer.headers);
       } catch (error) {
         const failure = errorResponse(error);

@@ -2,7 +2,7 @@ import { getOption, hasOption, type DescField, type DescMessage, type DescMethod
 import { http } from "../../../gen/google/api/annotations_pb.js";
 import type { HttpRule } from "../../../gen/google/api/http_pb.js";
 import { http_success_status } from "../../../gen/sched/v1/http_options_pb.js";
-import type { Procedure, UnaryCall } from "../procedures/procedure-table.js";
+import type { Procedure, StreamCall, UnaryCall } from "../procedures/procedure-table.js";
 import { parsePathTemplate, type PathTemplate } from "./path-template.js";
 import { queryFieldsOf, type RequestShape } from "./request-message.js";
 
@@ -12,8 +12,8 @@ export interface RestRoute extends RequestShape {
   template: PathTemplate;
   procedure: Procedure;
   method: DescMethod;
-  /** The procedure's implementation, inside its chain. */
-  call: UnaryCall;
+  /** The procedure's implementation, inside its chain: one answer, or a server stream served as Server-Sent Events. */
+  handler: { kind: "unary"; call: UnaryCall } | { kind: "server_streaming"; call: StreamCall };
   output: DescMessage;
   /** response_body: the field of the response that is the HTTP body; the whole response when undefined. */
   responseBodyField: DescField | undefined;
@@ -46,7 +46,9 @@ export function buildRestRoutes(procedures: readonly Procedure[]): RestRoute[] {
 
 function routeOf(procedure: Procedure, rule: HttpRule, nested: boolean): RestRoute {
   const { method, spec } = procedure;
-  if (spec.kind !== "unary") return fail(method, "only unary methods can have a google.api.http binding");
+  if (spec.kind !== "unary" && spec.kind !== "server_streaming") {
+    return fail(method, "only unary and server-streaming methods can have a google.api.http binding");
+  }
   if (!procedure.implemented) fail(method, "it has a google.api.http binding but no implementation");
   if (nested && rule.additionalBindings.length > 0) fail(method, "additional_bindings may not nest");
   const pattern = patternOf(rule) ?? fail(method, "its google.api.http binding has no get, put, post, delete, patch or custom path");
@@ -65,7 +67,7 @@ function routeOf(procedure: Procedure, rule: HttpRule, nested: boolean): RestRou
     template,
     procedure,
     method,
-    call: spec.impl,
+    handler: spec.kind === "unary" ? { kind: "unary", call: spec.impl } : { kind: "server_streaming", call: spec.impl },
     input: method.input,
     output: method.output,
     pathFields,

@@ -85,7 +85,7 @@ export function createSchedHandler(options: SchedHandlerOptions, shutdown?: Abor
   return createRequestHandler({
     routes: [healthRoutes(probes), metricsRoute(metrics.registry, options.authorizeMetrics)],
     procedures,
-    rest: createRestTranscoder(procedures.procedures, { maxBodyBytes }),
+    rest: createRestTranscoder(procedures.procedures, { maxBodyBytes, shutdownSignal: shutdown }),
     grpcUnary: grpcUnaryRoute(procedures.procedures, { maxBodyBytes, shutdownSignal: shutdown }),
     rpc,
     admit: options.admit ?? openAdmission,

@@ -46,6 +46,11 @@ const eventTypes: Record<AppointmentEventType, ProtoEventType> = {
   APPOINTMENT_RESCHEDULED: ProtoEventType.APPOINTMENT_RESCHEDULED,
 };
 
+/** The core's event type of a proto value, undefined for UNSPECIFIED or a number this server does not know. */
+export function eventTypeOf(value: ProtoEventType): AppointmentEventType | undefined {
+  return (Object.keys(eventTypes) as AppointmentEventType[]).find((type) => eventTypes[type] === value);
+}
+
 function timestamp(date: Date | null): Timestamp | undefined {
   return date === null ? undefined : timestampFromDate(date);
 }
@@ -106,5 +111,6 @@ export function appointmentEventMessage(event: AppointmentEvent) {
     payload: event.payload as never,
     createdAt: timestamp(event.createdAt),
     actor: { subject: event.actor.subject, role: event.actor.role },
+    position: event.position,
   });
 }

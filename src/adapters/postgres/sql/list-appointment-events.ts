@@ -1,22 +1,12 @@
-import type { Actor } from "../../../core/access/caller.js";
-import type { AppointmentEvent, AppointmentEventType } from "../../../core/model/appointment.js";
+import type { AppointmentEvent } from "../../../core/model/appointment.js";
 import type { Queryable } from "../pool.js";
-
-interface EventRow {
-  id: string;
-  appointment_id: string;
-  event_type: AppointmentEventType;
-  payload: Record<string, unknown>;
-  created_at: Date;
-  actor_subject: string;
-  actor_role: Actor["role"];
-}
+import { eventColumns, toAppointmentEvent, type EventRow } from "../rows/event-row.js";
 
 // When $2 names a patient, only that patient's appointment has events to show.
-// The order is by the qualified e.id: a bare `id` would name the text output
-// column, and "10" sorts before "9".
+// One appointment's events are in feed order when ordered by id: each change
+// is a transaction that starts after the previous one committed.
 const text = `
-SELECT e.id::text AS id, e.appointment_id, e.event_type, e.payload, e.created_at, e.actor_subject, e.actor_role
+SELECT ${eventColumns}
   FROM event_logs e
  WHERE e.appointment_id = $1
    AND ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM appointments a WHERE a.id = $1 AND a.patient_id = $2::uuid))
@@ -32,12 +22,5 @@ export async function listAppointmentEvents(
     text,
     values: [appointmentId, ownedBy ?? null],
   });
-  return rows.map((row) => ({
-    id: row.id,
-    appointmentId: row.appointment_id,
-    eventType: row.event_type,
-    payload: row.payload,
-    createdAt: row.created_at,
-    actor: { subject: row.actor_subject, role: row.actor_role } as Actor,
-  }));
+  return rows.map(toAppointmentEvent);
 }

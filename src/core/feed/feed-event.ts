@@ -1,0 +1,28 @@
+import type { AppointmentEvent, AppointmentEventType } from "../model/appointment.js";
+import type { EventPosition } from "./event-position.js";
+
+/** An event as the feed carries it: with its parsed position and what filters match on. */
+export interface FeedEvent extends AppointmentEvent {
+  at: EventPosition;
+  slotId: string;
+  patientId: string;
+  clinicianId: string;
+}
+
+/** What a watcher asks to see; every field left out matches everything. */
+export interface EventFilter {
+  slotId?: string | undefined;
+  clinicianId?: string | undefined;
+  patientId?: string | undefined;
+  /** Empty matches every type. */
+  eventTypes: readonly AppointmentEventType[];
+}
+
+export function matchesFilter(filter: EventFilter, event: FeedEvent): boolean {
+  return (
+    (filter.slotId === undefined || filter.slotId === event.slotId) &&
+    (filter.clinicianId === undefined || filter.clinicianId === event.clinicianId) &&
+    (filter.patientId === undefined || filter.patientId === event.patientId) &&
+    (filter.eventTypes.length === 0 || filter.eventTypes.includes(event.eventType))
+  );
+}
