@@ -394,6 +394,7 @@ describe("the REST paths of docs/api.md, one by one", () => {
       payload: expect.any(Object),
       created_at: aTime,
       actor: { subject: "anonymous", role: "anonymous" },
+      position: expect.stringMatching(/^\d+-\d+$/),
     });
     expect(events.body).toEqual({
       events: [event("APPOINTMENT_CREATED"), event("APPOINTMENT_CONFIRMED"), event("APPOINTMENT_CANCELLED")],

@@ -278,8 +278,8 @@ describe("appointments", () => {
     const actor = { subject: "anonymous", role: "anonymous" };
     expect(events.body).toEqual({
       events: [
-        { id: expect.any(Number), appointment_id: created.id, event_type: "APPOINTMENT_CREATED", payload: expect.objectContaining({ to: "pending" }), created_at: expect.stringMatching(rfc3339), actor },
-        { id: expect.any(Number), appointment_id: created.id, event_type: "APPOINTMENT_CONFIRMED", payload: expect.any(Object), created_at: expect.stringMatching(rfc3339), actor },
+        { id: expect.any(Number), appointment_id: created.id, event_type: "APPOINTMENT_CREATED", payload: expect.objectContaining({ to: "pending" }), created_at: expect.stringMatching(rfc3339), actor, position: expect.stringMatching(/^\d+-\d+$/) },
+        { id: expect.any(Number), appointment_id: created.id, event_type: "APPOINTMENT_CONFIRMED", payload: expect.any(Object), created_at: expect.stringMatching(rfc3339), actor, position: expect.stringMatching(/^\d+-\d+$/) },
       ],
     });
     expect(events.body.events[0].id).toBeLessThan(events.body.events[1].id);

@@ -333,6 +333,7 @@ describe("REST JSON rendering", () => {
       payload: { to: "pending", from: null, attempt: 2 },
       createdAt: created,
       actor: { subject: "front-desk-7", role: "staff" },
+      position: "7342-42",
     });
     expect(renderMessage(AppointmentEventSchema, event)).toEqual({
       id: 42,
@@ -341,6 +342,7 @@ describe("REST JSON rendering", () => {
       payload: { to: "pending", from: null, attempt: 2 },
       created_at: "2031-01-06T07:00:00Z",
       actor: { subject: "front-desk-7", role: "staff" },
+      position: "7342-42",
     });
     const huge = create(AppointmentEventSchema, { id: 2n ** 63n - 1n });
     expect(renderMessage(AppointmentEventSchema, huge)).toMatchObject({

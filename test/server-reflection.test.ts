@@ -44,6 +44,7 @@ describe("grpc.reflection.v1 over gRPC", () => {
       "grpc.reflection.v1alpha.ServerReflection",
       "sched.v1.AppointmentService",
       "sched.v1.DirectoryService",
+      "sched.v1.EventService",
       "sched.v1.SlotService",
     ]);
   });
