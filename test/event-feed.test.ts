@@ -12,7 +12,7 @@ import { EventFeed } from "../src/core/services/event-feed.js";
 import { restCall, type Json } from "./support/e2e-rest.js";
 import { sleep } from "./support/eventually.js";
 import { startServedDatabase, type ServedDatabase } from "./support/served-database.js";
-import { startServerProcess, type ServerProcess } from "./support/server-process.js";
+import { startServerProcess, type ServerProcess } from "./support/sched-process.js";
 import { openSse } from "./support/sse-client.js";
 import { authEnv, token } from "./support/tokens.js";
 
@@ -87,7 +87,7 @@ describe("positions", () => {
   });
 
   it("a transaction that commits after a later one is never skipped: the feed withholds events until every older transaction has ended", async () => {
-    const { id } = await bookAndConfirm();
+    const { id, events } = await bookAndConfirm();
     const log = new PostgresEventLog(new pg.Pool({ connectionString: served.database.dsn, max: 2 }));
     const older = new pg.Client({ connectionString: served.database.dsn });
     const younger = new pg.Client({ connectionString: served.database.dsn });
@@ -95,7 +95,8 @@ describe("positions", () => {
     const insert = `INSERT INTO event_logs (appointment_id, event_type, payload, actor_subject, actor_role)
                     VALUES ($1, 'APPOINTMENT_CANCELLED', $2, 'gap-test', 'staff') RETURNING id::text`;
     try {
-      const before = await log.latest();
+      // Both transactions below start after the booking's last change committed: their events come after it.
+      const before = parsePosition(events[1].position);
       // The older transaction takes its id first, then writes its event after the younger one committed its own:
       // its row id is the higher, its transaction the older.
       await older.query("BEGIN");
