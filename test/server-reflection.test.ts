@@ -45,6 +45,7 @@ describe("grpc.reflection.v1 over gRPC", () => {
       "sched.v1.AppointmentService",
       "sched.v1.DirectoryService",
       "sched.v1.EventService",
+      "sched.v1.ScheduleService",
       "sched.v1.SlotService",
     ]);
   });
