@@ -94,6 +94,13 @@ describe("sched dev", () => {
     expect(JSON.parse(booked.stdout)).toMatchObject({ slot_id: cliSlot, patient_id: cliPatient, status: "pending" });
     const listed = await runCli(["patients", "list", "--url", cliUrl!, "--json"], {}, home);
     expect(JSON.parse(listed.stdout)).toMatchObject({ total: 36 });
+    // The demo slots come from the clinicians' schedules, and the banner's slot is one of them.
+    const schedules = await call("GET", `${dev.url}/schedules`);
+    expect(schedules.json.total).toBe(4);
+    const bookedSlot = await call("GET", `${dev.url}/slots/${dev.slotId}`);
+    expect((await call("GET", `${dev.url}/schedules?clinician_id=${bookedSlot.json.clinician_id}`)).json.total).toBe(1);
+    const next = await call("GET", `${dev.url}/availability?clinician_id=${bookedSlot.json.clinician_id}&limit=1`);
+    expect(next.json.slots).toHaveLength(1);
 
     const confirmed = await call("POST", `${dev.url}/appointments/${appointmentId}/confirm`);
     expect(confirmed.status).toBe(200);
