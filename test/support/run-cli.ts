@@ -1,7 +1,4 @@
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
-
-const bin = fileURLToPath(new URL("../../bin/sched.js", import.meta.url));
+import { spawnSched } from "./sched-process.js";
 
 export interface CliResult {
   code: number;
@@ -12,18 +9,11 @@ export interface CliResult {
 /**
  * Runs the compiled `sched` binary as an operator would. The environment is
  * replaced, not inherited, so that nothing from the developer's shell or a
- * .env file changes what a test sees.
+ * .env file changes what a test sees; a command still running after 30 s is
+ * stopped, and one ended by a signal counts as exit code 1.
  */
-export function runCli(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      { env: { PATH: process.env.PATH ?? "", ...env }, cwd, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+export async function runCli(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<CliResult> {
+  const command = spawnSched(args, { env, cwd, timeoutMs: 30_000 });
+  const exit = await command.exited;
+  return { code: exit.code ?? 1, stdout: command.stdout(), stderr: command.stderr() };
 }

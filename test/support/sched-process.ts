@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-// The one place tests start sched processes: `sched serve` for the ordinary
-// suites (startServerProcess below), and every server and worker of the fault
+// The one place tests start sched processes: one-shot commands (runCli in
+// run-cli.ts), `sched serve` for the ordinary suites (startServerProcess
+// below), workers and `sched dev`, and every server and worker of the fault
 // suite, which adds restarts, freezing and network namespaces over it
 // (test/faults/support/sched-processes.ts).
 
@@ -26,6 +27,8 @@ export interface SpawnSchedOptions {
   env: Record<string, string>;
   /** The working directory; an empty one by default, so that no .env reaches the process. */
   cwd?: string;
+  /** Sends SIGTERM after this long, for a command that must not hang a test. */
+  timeoutMs?: number;
   /** A network namespace to run in, through `ip netns exec` (which execs, so the pid is sched's own). */
   netns?: string;
   /** How much of each stream to keep, in characters, for a process that may log for minutes; all of it by default. */
@@ -75,8 +78,13 @@ export function spawnSched(args: readonly string[], options: SpawnSchedOptions):
       for (const listener of listeners) listener();
     });
   }
-  const exited = new Promise<Exit>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  // "close", not "exit": by then both streams have ended, so what the process wrote is all there.
+  const exited = new Promise<Exit>((resolve) => child.once("close", (code, signal) => resolve({ code, signal })));
   const alive = (): boolean => child.exitCode === null && child.signalCode === null;
+  if (options.timeoutMs !== undefined) {
+    const timer = setTimeout(() => child.kill("SIGTERM"), options.timeoutMs);
+    void exited.then(() => clearTimeout(timer));
+  }
 
   return {
     pid: child.pid!,
