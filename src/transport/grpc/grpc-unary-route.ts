@@ -1,6 +1,6 @@
 import { constants as http2Constants, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import { create, fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, createHandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { compressionNegotiate, encodeEnvelope, envelopeCompress, envelopeDecompress } from "@connectrpc/connect/protocol";
 import {
   contentTypeProto,
@@ -20,6 +20,7 @@ import type { HttpRoute } from "../http/http-route.js";
 import type { MethodSpec, Procedure } from "../procedures/procedure-table.js";
 import { isHttp2, requestHeaders, requestUrl } from "../http/node-request.js";
 import { readRequestBytes } from "../http/read-request-bytes.js";
+import { callContext } from "../http/call-context.js";
 import { unaryEnvelope } from "./unary-envelope.js";
 
 export interface GrpcUnaryRouteOptions {
@@ -33,7 +34,6 @@ export interface GrpcUnaryRouteOptions {
 const acceptCompression = [compressionGzip, compressionBrotli];
 const compressMinBytes = 1024;
 const answered = new ConnectError("the call was answered", Code.Canceled);
-const clientWentAway = new ConnectError("the client closed the request", Code.Canceled);
 
 /**
  * Unary gRPC calls over HTTP/2 with binary messages, the shape every gRPC
@@ -62,23 +62,21 @@ export function grpcUnaryRoute(procedures: readonly Procedure[], options: GrpcUn
 async function answer({ method, impl }: MethodSpec<"unary">, request: Http2ServerRequest, response: Http2ServerResponse, options: GrpcUnaryRouteOptions): Promise<void> {
   const requestHeader = requestHeaders(request);
   const timeout = parseTimeout(requestHeader.get(headerTimeout), Number.MAX_SAFE_INTEGER);
-  const clientGone = new AbortController();
-  const onClose = (): void => clientGone.abort(clientWentAway);
-  response.once("close", onClose);
-  const context = createHandlerContext({
-    service: method.parent,
-    method,
-    protocolName: "grpc",
-    requestMethod: "POST",
-    url: requestUrl(request),
-    timeoutMs: timeout.timeoutMs,
-    shutdownSignal: options.shutdownSignal,
-    requestSignal: clientGone.signal,
-    requestHeader,
-    responseHeader: { "content-type": contentTypeProto },
-    responseTrailer: { "grpc-status": grpcStatusOk },
-    contextValues: withCaller(clientAddressValues(request), currentRequest()?.caller),
-  });
+  const context = callContext(
+    {
+      method,
+      protocolName: "grpc",
+      requestMethod: "POST",
+      url: requestUrl(request),
+      timeoutMs: timeout.timeoutMs,
+      shutdownSignal: options.shutdownSignal,
+      requestHeader,
+      responseHeader: { "content-type": contentTypeProto },
+      responseTrailer: { "grpc-status": grpcStatusOk },
+      contextValues: withCaller(clientAddressValues(request), currentRequest()?.caller),
+    },
+    response,
+  );
   const compression = compressionNegotiate(acceptCompression, requestHeader.get(headerEncoding), requestHeader.get(headerAcceptEncoding), headerAcceptEncoding);
   if (compression.response) context.responseHeader.set(headerEncoding, compression.response.name);
   let body: Uint8Array | undefined;
@@ -100,8 +98,7 @@ async function answer({ method, impl }: MethodSpec<"unary">, request: Http2Serve
     const failure = error instanceof ConnectError ? error : new ConnectError("internal error", Code.Internal, undefined, undefined, error);
     setTrailerStatus(context.responseTrailer, failure);
   } finally {
-    response.off("close", onClose);
-    context.abort(answered);
+    context.end(answered);
   }
   if (response.headersSent || response.destroyed) return;
   response.writeHead(200, Object.fromEntries(context.responseHeader));

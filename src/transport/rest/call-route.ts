@@ -1,5 +1,6 @@
 import { create, type DescMessage, type JsonValue, type MessageShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, createHandlerContext, type HandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import { callContext } from "../http/call-context.js";
 import { currentRequest } from "../observability/request-context.js";
 import { withCaller } from "../security/caller-context.js";
 import { clientAddressValues } from "../security/client-address.js";
@@ -68,23 +69,17 @@ export async function openCall({ route, variables, query, request, response, max
   // (docs/api.md), and `curl -d` sends form encoding unless told otherwise. A body
   // that is not JSON is refused as invalid_request_body all the same.
   const input = buildRequestMessage(route, { variables, query, body });
-  const clientGone = new AbortController();
-  const onClose = () => clientGone.abort(new ConnectError("the client closed the request", Code.Canceled));
-  response.once("close", onClose);
-  const context = createHandlerContext({
-    service: route.method.parent,
-    method: route.method,
-    protocolName: "rest",
-    requestMethod: request.method ?? route.verb,
-    url: requestUrl(request),
-    requestSignal: clientGone.signal,
-    shutdownSignal,
-    requestHeader: requestHeaders(request),
-    contextValues: withCaller(clientAddressValues(request), currentRequest()?.caller),
-  });
-  const finish = (): void => {
-    response.off("close", onClose);
-    context.abort(answered);
-  };
-  return { input, context, finish };
+  const context = callContext(
+    {
+      method: route.method,
+      protocolName: "rest",
+      requestMethod: request.method ?? route.verb,
+      url: requestUrl(request),
+      shutdownSignal,
+      requestHeader: requestHeaders(request),
+      contextValues: withCaller(clientAddressValues(request), currentRequest()?.caller),
+    },
+    response,
+  );
+  return { input, context, finish: () => context.end(answered) };
 }
