@@ -5,6 +5,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppointmentService } from "../gen/sched/v1/appointment_service_pb.js";
 import { DirectoryService } from "../gen/sched/v1/directory_service_pb.js";
+import { ScheduleService } from "../gen/sched/v1/schedule_service_pb.js";
 import { SlotService } from "../gen/sched/v1/slot_service_pb.js";
 import { restCall, type Json } from "./support/e2e-rest.js";
 import { errorInfoReasons, grpcClient, grpcUnary } from "./support/grpc-client.js";
@@ -84,6 +85,16 @@ async function freshVisit(owner: Owner, options: { checkedIn?: boolean; started?
 const A = AppointmentService.method;
 const S = SlotService.method;
 const D = DirectoryService.method;
+const W = ScheduleService.method;
+// Schedules of a clinician of their own, from a date beyond the horizon so that each makes no slots.
+const weeklyRule = { weekdays: ["MONDAY"], start: "09:00", end: "09:30", slot_minutes: 30 };
+const weeklyRuleMessage = { weekdays: ["MONDAY"], start: "09:00", end: "09:30", slotMinutes: 30 };
+let scheduleClinicianId: string;
+
+async function freshSchedule(): Promise<string> {
+  const body = await asService("POST", "/schedules", { clinician_id: scheduleClinicianId, time_zone: "Europe/London", effective_from: "2030-01-07", rules: [weeklyRule] });
+  return body.id as string;
+}
 const call = (rest: PreparedCall["rest"], method: unknown, request: unknown): PreparedCall =>
   ({ rest, grpc: { method, request } }) as PreparedCall;
 
@@ -228,6 +239,62 @@ const rpcs: RpcCase[] = [
     },
   },
   {
+    name: "ScheduleService.CreateSchedule",
+    patient: "never",
+    async prepare() {
+      const body = { clinician_id: scheduleClinicianId, time_zone: "Europe/London", effective_from: "2030-01-07", rules: [weeklyRule] };
+      const request = { clinicianId: scheduleClinicianId, timeZone: "Europe/London", effectiveFrom: "2030-01-07", rules: [weeklyRuleMessage] };
+      return call({ method: "POST", path: "/schedules", body, success: 201 }, W.createSchedule, request);
+    },
+  },
+  {
+    name: "ScheduleService.UpdateSchedule",
+    patient: "never",
+    async prepare() {
+      const id = await freshSchedule();
+      return call({ method: "PATCH", path: `/schedules/${id}`, body: { time_zone: "UTC" }, success: 200 }, W.updateSchedule, { id, timeZone: "UTC" });
+    },
+  },
+  {
+    name: "ScheduleService.GetSchedule",
+    patient: "any",
+    async prepare() {
+      const id = await freshSchedule();
+      return call({ method: "GET", path: `/schedules/${id}`, success: 200 }, W.getSchedule, { id });
+    },
+  },
+  {
+    name: "ScheduleService.ListSchedules",
+    patient: "any",
+    async prepare() {
+      return call({ method: "GET", path: `/schedules?clinician_id=${scheduleClinicianId}`, success: 200 }, W.listSchedules, { clinicianId: scheduleClinicianId });
+    },
+  },
+  {
+    name: "ScheduleService.AddScheduleException",
+    patient: "never",
+    async prepare() {
+      const id = await freshSchedule();
+      const body = { date: "2030-01-14", closed: true };
+      return call({ method: "POST", path: `/schedules/${id}/exceptions`, body, success: 201 }, W.addScheduleException, { scheduleId: id, ...body });
+    },
+  },
+  {
+    name: "ScheduleService.ListScheduleConflicts",
+    patient: "never",
+    async prepare() {
+      const id = await freshSchedule();
+      return call({ method: "GET", path: `/schedules/${id}/conflicts`, success: 200 }, W.listScheduleConflicts, { scheduleId: id });
+    },
+  },
+  {
+    name: "ScheduleService.FindAvailability",
+    patient: "any",
+    async prepare() {
+      return call({ method: "GET", path: `/availability?clinician_id=${clinicianId}`, success: 200 }, W.findAvailability, { clinicianId });
+    },
+  },
+  {
     name: "DirectoryService.GetPatient",
     patient: "own",
     async prepare(owner) {
@@ -303,6 +370,7 @@ beforeAll(async () => {
   patients.self = (await asService("POST", "/patients", { name: "Patient Self" })).id;
   patients.other = (await asService("POST", "/patients", { name: "Patient Other" })).id;
   clinicianId = (await asService("POST", "/clinicians", { name: "Dr Matrix" })).id;
+  scheduleClinicianId = (await asService("POST", "/clinicians", { name: "Dr Weekly Matrix" })).id;
 }, 60_000);
 
 afterAll(async () => {
