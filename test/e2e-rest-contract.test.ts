@@ -405,6 +405,84 @@ describe("the REST paths of docs/api.md, one by one", () => {
   });
 });
 
+describe("the schedule paths of docs/api.md", () => {
+  // A Monday a week or two ahead: inside the 8-week horizon, in the future in every time zone.
+  const monday = (() => {
+    const date = new Date();
+    date.setUTCDate(date.getUTCDate() - ((date.getUTCDay() + 6) % 7) + 7);
+    return date.toISOString().slice(0, 10);
+  })();
+  const rule = { weekdays: ["MONDAY"], start: "09:00", end: "10:00", slot_minutes: 30, buffer_minutes: 0, capacity: 2 };
+  let weeklyClinicianId: string;
+  let scheduleId: string;
+
+  function scheduleShape(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+      id: aUuid,
+      clinician_id: weeklyClinicianId,
+      time_zone: "Europe/London",
+      effective_from: monday,
+      effective_until: null,
+      rules: [rule],
+      exceptions: [],
+      generated_until: aTime,
+      version: 1,
+      created_at: aTime,
+      updated_at: aTime,
+      ...overrides,
+    };
+  }
+
+  beforeAll(async () => {
+    weeklyClinicianId = (await call("POST", "/clinicians", { name: "Dr Weekly Contract", specialty: "contract-weekly" })).body.id;
+  });
+
+  it("POST /schedules: 201 the Schedule as stored, effective_until null when absent; its slots made at once", async () => {
+    const created = await call("POST", "/schedules", { clinician_id: weeklyClinicianId, time_zone: "Europe/London", effective_from: monday, rules: [rule] });
+    expect({ status: created.status, body: created.body }).toEqual({ status: 201, body: scheduleShape() });
+    scheduleId = created.body.id;
+    const slots = await call("GET", `/slots?clinician_id=${weeklyClinicianId}&limit=100`);
+    expect(slots.body.total).toBeGreaterThanOrEqual(2 * 7);
+  });
+
+  it("GET /schedules/{id} and GET /schedules?clinician_id: 200, the same Schedule", async () => {
+    const read = await call("GET", `/schedules/${scheduleId}`);
+    expect({ status: read.status, body: read.body }).toEqual({ status: 200, body: scheduleShape({ id: scheduleId }) });
+    const listed = await call("GET", `/schedules?clinician_id=${weeklyClinicianId}`);
+    expect({ status: listed.status, body: listed.body }).toEqual({ status: 200, body: { schedules: [read.body], total: 1 } });
+  });
+
+  it("GET /availability?specialty&limit=1: 200 {slots: [slot]}, the first open slot with room", async () => {
+    const found = await call("GET", "/availability?specialty=contract-weekly&limit=1");
+    expect({ status: found.status, body: found.body }).toEqual({
+      status: 200,
+      body: { slots: [slotShape({ clinician_id: weeklyClinicianId, capacity: 2, available: 2 })] },
+    });
+  });
+
+  it("PATCH /schedules/{id} and POST /schedules/{schedule_id}/exceptions: the Schedule, a version further; GET …/conflicts", async () => {
+    const changed = await call("PATCH", `/schedules/${scheduleId}`, { effective_until: monday });
+    expect({ status: changed.status, body: changed.body }).toEqual({ status: 200, body: scheduleShape({ id: scheduleId, effective_until: monday, version: 2 }) });
+    const closed = await call("POST", `/schedules/${scheduleId}/exceptions`, { date: monday, closed: true });
+    expect({ status: closed.status, body: closed.body }).toEqual({
+      status: 201,
+      body: scheduleShape({ id: scheduleId, effective_until: monday, version: 3, exceptions: [{ date: monday, closed: true, hours: [] }] }),
+    });
+    expect((await call("GET", `/slots?clinician_id=${weeklyClinicianId}`)).body.total).toBe(0);
+    const conflicts = await call("GET", `/schedules/${scheduleId}/conflicts`);
+    expect({ status: conflicts.status, body: conflicts.body }).toEqual({ status: 200, body: { slots: [], total: 0 } });
+  });
+
+  it("400 invalid_schedule_id, invalid_schedule, invalid_time_zone; 404 schedule_not_found", async () => {
+    expectError(await call("GET", "/schedules/not-a-schedule"), 400, "invalid_schedule_id");
+    const body = { clinician_id: weeklyClinicianId, time_zone: "Europe/London", effective_from: monday, rules: [rule] };
+    expectError(await call("POST", "/schedules", { ...body, rules: [] }), 400, "invalid_schedule");
+    expectError(await call("POST", "/schedules", { ...body, time_zone: "Europe/Nowhere" }), 400, "invalid_time_zone");
+    expectError(await call("GET", `/schedules/${randomUUID()}`), 404, "schedule_not_found");
+    expectError(await call("POST", `/schedules/${randomUUID()}/exceptions`, { date: monday, closed: true }), 404, "schedule_not_found");
+  });
+});
+
 describe("the error table of docs/api.md, row by row: each body exactly {error, details}", () => {
   it("400 invalid_request_body: malformed JSON, a body that is not an object, a field of the wrong type, an unknown field", async () => {
     const [slotId] = await newSlots(1);
