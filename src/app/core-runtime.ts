@@ -16,6 +16,9 @@ import { Appointments } from "../core/services/appointments.js";
 import { Directory } from "../core/services/directory.js";
 import { Schedules } from "../core/services/schedules.js";
 import { EventFeed } from "../core/services/event-feed.js";
+import { Webhooks } from "../core/services/webhooks.js";
+import { PostgresWebhookStore } from "../adapters/postgres/postgres-webhook-store.js";
+import { webhookTargets } from "./webhook-targets.js";
 import { Slots } from "../core/services/slots.js";
 import type { CoreServices } from "../core/services/core-services.js";
 
@@ -83,6 +86,7 @@ export function createCoreRuntime({ config, logger, lock, decorateLock, poolSize
     directory: new Directory({ store: new PostgresDirectoryStore(pool) }),
     schedules: new Schedules({ store: new PostgresScheduleStore(pool), horizonMs: config.scheduleHorizonMs }),
     events,
+    webhooks: new Webhooks({ store: new PostgresWebhookStore(pool), targets: webhookTargets(config) }),
   };
   return {
     core,

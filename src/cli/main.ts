@@ -10,6 +10,7 @@ import { registerAvailability } from "./commands/availability.js";
 import { registerClinicians } from "./commands/clinicians.js";
 import { registerDev } from "./commands/dev.js";
 import { registerExpiryWorker } from "./commands/expiry-worker.js";
+import { registerWebhookWorker } from "./commands/webhook-worker.js";
 import { registerMigrate } from "./commands/migrate.js";
 import { registerPatients } from "./commands/patients.js";
 import { registerSchedules } from "./commands/schedules.js";
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     .version(packageVersion(), "-V, --version", "print the version of sched");
   registerServe(program);
   registerExpiryWorker(program);
+  registerWebhookWorker(program);
   registerMigrate(program);
   registerSeed(program);
   registerSimulate(program);

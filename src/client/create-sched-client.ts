@@ -4,6 +4,7 @@ import { AppointmentService } from "../../gen/sched/v1/appointment_service_pb.js
 import { DirectoryService } from "../../gen/sched/v1/directory_service_pb.js";
 import { ScheduleService } from "../../gen/sched/v1/schedule_service_pb.js";
 import { EventService } from "../../gen/sched/v1/event_service_pb.js";
+import { WebhookService } from "../../gen/sched/v1/webhook_service_pb.js";
 import { SlotService } from "../../gen/sched/v1/slot_service_pb.js";
 
 export type SchedProtocol = "grpc" | "connect" | "grpc-web";
@@ -32,6 +33,7 @@ export interface SchedClient {
   directory: Client<typeof DirectoryService>;
   schedules: Client<typeof ScheduleService>;
   events: Client<typeof EventService>;
+  webhooks: Client<typeof WebhookService>;
 }
 
 function createTransport(options: SchedClientOptions): Transport {
@@ -67,5 +69,6 @@ export function createSchedClient(options: SchedClientOptions): SchedClient {
     directory: createClient(DirectoryService, transport),
     schedules: createClient(ScheduleService, transport),
     events: createClient(EventService, transport),
+    webhooks: createClient(WebhookService, transport),
   };
 }

@@ -5,6 +5,7 @@ export * from "../../gen/sched/v1/appointment_service_pb.js";
 export * from "../../gen/sched/v1/directory_pb.js";
 export * from "../../gen/sched/v1/directory_service_pb.js";
 export * from "../../gen/sched/v1/event_service_pb.js";
+export * from "../../gen/sched/v1/webhook_service_pb.js";
 export * from "../../gen/sched/v1/slot_pb.js";
 export * from "../../gen/sched/v1/slot_service_pb.js";
 export * from "../../gen/sched/v1/schedule_pb.js";

@@ -4,6 +4,7 @@ import { parse as parseDotEnv } from "dotenv";
 import { configurationError } from "./config-error.js";
 import { readDuration } from "./duration.js";
 import {
+  booleanSetting,
   clientConfig,
   securityConfig,
   securityDefaults,
@@ -41,6 +42,8 @@ export interface Config {
   watchBuffer: number;
   /** The event feed's safety poll: each process reads the log this often even when no notification came. */
   eventFeedPollMs: number;
+  /** Webhook deliveries: tries before a delivery is dead, each try's timeout, the first retry's delay (doubling, with jitter), and whether prod admits http:// and private addresses. */
+  webhooks: { maxAttempts: number; timeoutMs: number; retryBaseMs: number; allowPrivateTargets: boolean };
   lockTtlMs: number;
   shutdownTimeoutMs: number;
   workerIntervalMs: number;
@@ -91,6 +94,10 @@ const defaults = {
   HEALTH_WATCH_MAX_PER_ADDRESS: "100",
   WATCH_BUFFER: "1000",
   EVENT_FEED_POLL: "2s",
+  WEBHOOK_MAX_ATTEMPTS: "10",
+  WEBHOOK_TIMEOUT: "10s",
+  WEBHOOK_RETRY_BASE: "5s",
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: "false",
   LOCK_TTL: "5s",
   SHUTDOWN_TIMEOUT: "10s",
   WORKER_INTERVAL: "1m",
@@ -117,6 +124,10 @@ const meanings: Record<ConfigVariable, string> = {
   HEALTH_WATCH_MAX_PER_ADDRESS: "the most grpc.health.v1 Watch streams open at once from one client address",
   WATCH_BUFFER: "the most events one WatchEvents or /events/stream stream may have waiting to be sent; beyond it the stream ends with the position to resume from",
   EVENT_FEED_POLL: "how often each process reads the event log even without a notification",
+  WEBHOOK_MAX_ATTEMPTS: "webhook-worker: tries of one delivery before it is dead-lettered",
+  WEBHOOK_TIMEOUT: "webhook-worker: how long one delivery may take before it counts as failed",
+  WEBHOOK_RETRY_BASE: "webhook-worker: the delay before a failed delivery's first retry; each retry doubles it (up to an hour), with jitter",
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: "true: with APP_ENV=prod, webhooks may also use http:// and loopback or private addresses (dev always may)",
   LOCK_TTL: "Redis slot-lock lifetime",
   SHUTDOWN_TIMEOUT: "graceful-shutdown drain time",
   WORKER_INTERVAL: "expiry-worker period",
@@ -179,6 +190,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     },
     watchBuffer: wholeNumber("WATCH_BUFFER", valueOrDefault("WATCH_BUFFER"), 1, "events"),
     eventFeedPollMs: readDuration("setting", "EVENT_FEED_POLL", valueOrDefault("EVENT_FEED_POLL")),
+    webhooks: {
+      maxAttempts: wholeNumber("WEBHOOK_MAX_ATTEMPTS", valueOrDefault("WEBHOOK_MAX_ATTEMPTS"), 1, "tries"),
+      timeoutMs: readDuration("setting", "WEBHOOK_TIMEOUT", valueOrDefault("WEBHOOK_TIMEOUT")),
+      retryBaseMs: readDuration("setting", "WEBHOOK_RETRY_BASE", valueOrDefault("WEBHOOK_RETRY_BASE")),
+      allowPrivateTargets: booleanSetting("WEBHOOK_ALLOW_PRIVATE_TARGETS", valueOrDefault("WEBHOOK_ALLOW_PRIVATE_TARGETS")),
+    },
     lockTtlMs: readDuration("setting", "LOCK_TTL", valueOrDefault("LOCK_TTL")),
     shutdownTimeoutMs: readDuration("setting", "SHUTDOWN_TIMEOUT", valueOrDefault("SHUTDOWN_TIMEOUT")),
     workerIntervalMs: readDuration("setting", "WORKER_INTERVAL", valueOrDefault("WORKER_INTERVAL")),

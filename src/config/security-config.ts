@@ -121,7 +121,7 @@ function checkedSecret(secret: string): string {
   );
 }
 
-function booleanSetting(variable: ConfigVariable, text: string): boolean {
+export function booleanSetting(variable: ConfigVariable, text: string): boolean {
   if (text === "true") return true;
   if (text === "false") return false;
   throw configurationError(variable, `${variable}: ${JSON.stringify(text)} is neither true nor false`);

@@ -3,6 +3,7 @@ import type { Directory } from "./directory.js";
 import type { Schedules } from "./schedules.js";
 import type { EventFeed } from "./event-feed.js";
 import type { Slots } from "./slots.js";
+import type { Webhooks } from "./webhooks.js";
 
 /** The core the transport serves; the transport knows nothing beneath it. */
 export interface CoreServices {
@@ -11,4 +12,5 @@ export interface CoreServices {
   directory: Directory;
   schedules: Schedules;
   events: EventFeed;
+  webhooks: Webhooks;
 }

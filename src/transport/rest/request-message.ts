@@ -1,3 +1,4 @@
+import { enumValueOfWord } from "./enum-words.js";
 import { create, mergeFromJson, type DescField, type DescMessage, type JsonValue, type Message } from "@bufbuild/protobuf";
 import { isSchedError, SchedError } from "../../core/errors.js";
 import { fieldJsonFromText, textRequirement } from "./field-from-text.js";
@@ -64,10 +65,31 @@ function mergeBody(shape: RequestShape, message: Message, text: string): void {
   }
   try {
     const fields = shape.bodyField === "*" ? json : { [shape.bodyField!.name]: json };
-    mergeFromJson(shape.input, message, fields, { ignoreUnknownFields: false });
+    mergeFromJson(shape.input, message, withEnumNames(shape.input, fields), { ignoreUnknownFields: false });
   } catch (error) {
     throw new SchedError("invalid_request_body", `the request body is invalid: ${jsonReadFailure(error)}`);
   }
+}
+
+/**
+ * Enum values in a body may be written as the REST API writes them
+ * ("APPOINTMENT_CREATED", "pending"), not only by their full proto names:
+ * a client sends back what it read. Unknown words are left for the JSON
+ * reader to refuse.
+ */
+function withEnumNames(desc: DescMessage, json: JsonValue): JsonValue {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return json;
+  const named: Record<string, JsonValue> = { ...json };
+  for (const field of desc.fields) {
+    const key = field.name in named ? field.name : field.jsonName;
+    const value = named[key];
+    if (value === undefined) continue;
+    const word = (item: JsonValue): JsonValue => (typeof item === "string" && field.enum ? (enumValueOfWord(field.enum, item)?.name ?? item) : item);
+    if (field.fieldKind === "enum") named[key] = word(value);
+    else if (field.fieldKind === "list" && field.listKind === "enum") named[key] = Array.isArray(value) ? value.map(word) : value;
+    else if (field.fieldKind === "message" && !field.message.typeName.startsWith("google.protobuf.")) named[key] = withEnumNames(field.message, value);
+  }
+  return named;
 }
 
 function mergeText(input: DescMessage, message: Message, field: DescField, texts: string[], what: string): void {

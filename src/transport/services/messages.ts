@@ -51,6 +51,11 @@ export function eventTypeOf(value: ProtoEventType): AppointmentEventType | undef
   return (Object.keys(eventTypes) as AppointmentEventType[]).find((type) => eventTypes[type] === value);
 }
 
+/** The proto value of a core event type. */
+export function eventTypeValue(type: AppointmentEventType): ProtoEventType {
+  return eventTypes[type];
+}
+
 function timestamp(date: Date | null): Timestamp | undefined {
   return date === null ? undefined : timestampFromDate(date);
 }
