@@ -287,6 +287,24 @@ describe("changing a schedule", () => {
     expect(outcomes.filter((outcome) => outcome === "booked").length).toBeGreaterThan(0);
   });
 
+  it("applies changes made at once one after the other, each to the version before it", async () => {
+    const clinicianId = await newClinician();
+    const schedule = await schedules.createSchedule(staff, londonSchedule(clinicianId));
+    const lengths = [10, 15, 20, 30, 45, 60, 90, 180];
+    const pools = lengths.map(() => new pg.Pool({ connectionString: database.dsn, max: 1 }));
+    const results = await Promise.all(
+      lengths.map((length, index) => schedulesOn(pools[index]!).updateSchedule(staff, schedule.id, { rules: [{ ...mornings, slotMinutes: length }] })),
+    );
+    await Promise.all(pools.map((changePool) => changePool.end()));
+    expect(results.map((result) => result.version).sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+    const last = results.find((result) => result.version === 9)!;
+    const length = last.rules[0]!.slotMinutes;
+    // The calendar is the last change's, whichever it was: 180 minutes of mornings in slots of that length, four days.
+    const slots = live(await slotsOf(schedule.id));
+    expect(slots).toHaveLength(4 * Math.floor(180 / length));
+    expect(new Set(slots.map((slot) => slot.start)).size).toBe(slots.length);
+  });
+
   it("refuses to delete a slot holding an appointment, whoever asks", async () => {
     const clinicianId = await newClinician();
     const schedule = await schedules.createSchedule(staff, londonSchedule(clinicianId));

@@ -49,7 +49,7 @@ export const defaultScheduleHorizonMs = 1344 * 60 * 60 * 1000;
 const extensionSlackMs = 60 * 60 * 1000;
 // A change that keeps losing the race to other changes of the same schedule
 // gives up after this many tries rather than looping.
-const maxChangeAttempts = 5;
+const maxChangeAttempts = 20;
 
 /**
  * Schedules and the slots they make. Staff and services manage them; everyone
