@@ -25,7 +25,16 @@ const cancel = (id: string, from: number, to: number, answer: OperationAnswer = 
 function appointment(id: string, slotId: string, patientId: string, created: number, later: [RecordedEvent["type"], number][] = []): RecordedAppointment {
   const events: RecordedEvent[] = [{ type: "APPOINTMENT_CREATED", at: t0 + created }, ...later.map(([type, at]) => ({ type, at: t0 + at }))];
   const last = events.at(-1)!.type;
-  const status = { APPOINTMENT_CREATED: "pending", APPOINTMENT_CONFIRMED: "confirmed", APPOINTMENT_CANCELLED: "cancelled", APPOINTMENT_EXPIRED: "expired" } as const;
+  const status = {
+    APPOINTMENT_CREATED: "pending",
+    APPOINTMENT_CONFIRMED: "confirmed",
+    APPOINTMENT_CANCELLED: "cancelled",
+    APPOINTMENT_EXPIRED: "expired",
+    APPOINTMENT_RESCHEDULED: "confirmed",
+    APPOINTMENT_CHECKED_IN: "arrived",
+    APPOINTMENT_COMPLETED: "fulfilled",
+    APPOINTMENT_NO_SHOW: "noshow",
+  } as const;
   return { id, slotId, patientId, status: status[last], holdExpiresAt: t0 + created + ttl, events };
 }
 
@@ -191,5 +200,45 @@ describe("sched simulate's verdict", () => {
       verdict: "invariants: BROKEN: 1 history violation(s) of acknowledged-recorded, 1 history violation(s) of capacity",
     });
     expect(invariantVerdict(cleanAudit, { violations: [] })).toEqual({ hold: true, verdict: "invariants: all hold" });
+  });
+});
+
+describe("checkHistory with moves", () => {
+  const reschedule = (id: string, slotId: string, from: number, to: number, answer: OperationAnswer = ok) =>
+    op("reschedule", { appointmentId: id, slotId }, from, to, answer);
+  /** a: booked in slot-1 at 2, confirmed at 102, moved to slot-2 at 300 (or not recorded). */
+  function moved(recorded = true, into = "slot-2"): RecordedAppointment {
+    const a = appointment("a", into, "p1", 2, [["APPOINTMENT_CONFIRMED", 102]]);
+    if (recorded) a.events.push({ type: "APPOINTMENT_RESCHEDULED", at: t0 + 300, fromSlotId: "slot-1", toSlotId: into });
+    else a.slotId = "slot-1";
+    return a;
+  }
+
+  it("follows an appointment from slot to slot: the old place frees at the move, the new one is taken", () => {
+    const history = [
+      book("a", "slot-1", "p1", 0, 10),
+      confirm("a", 100, 110),
+      reschedule("a", "slot-2", 298, 310),
+      book(undefined, "slot-2", "p3", 350, 360, full),
+      book("b", "slot-1", "p2", 400, 410),
+    ];
+    const verdict = checkHistory(history, record([moved(), appointment("b", "slot-1", "p2", 402)]));
+    expect(verdict.violations).toEqual([]);
+    expect({ refusals: verdict.refusalsChecked, peak: verdict.peakOccupancy }).toEqual({ refusals: 1, peak: 1 });
+  });
+
+  it("reports an acknowledged move the database lacks, and a move nobody asked for", () => {
+    expect(properties([book("a", "slot-1", "p1", 0, 10), confirm("a", 100, 110), reschedule("a", "slot-2", 298, 310)], record([moved(false)]))).toEqual([
+      "acknowledged-recorded",
+    ]);
+    expect(properties([book("a", "slot-1", "p1", 0, 10), confirm("a", 100, 110)], record([moved()]))).toEqual(["nothing-unasked"]);
+  });
+
+  it("finds a move into a full slot, unless the slot recorded an overbooking", () => {
+    const history = [book("a", "slot-1", "p1", 0, 10), confirm("a", 100, 110), book("c", "slot-2", "p3", 0, 10), reschedule("a", "slot-2", 298, 310)];
+    const database = record([moved(), appointment("c", "slot-2", "p3", 2, [["APPOINTMENT_CONFIRMED", 50]])]);
+    expect(properties([...history, confirm("c", 48, 52)], database)).toEqual(["capacity"]);
+    database.slots[1]!.overbookings = 1;
+    expect(properties([...history, confirm("c", 48, 52)], database)).toEqual([]);
   });
 });

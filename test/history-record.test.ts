@@ -45,7 +45,7 @@ describe("loadHistoryRecord and checkHistory", () => {
     await fixture.expiry().expireLapsedHolds();
 
     const record = await loadHistoryRecord(fixture.admin, { slotIds: [slotId!] });
-    expect(record.slots).toEqual([{ id: slotId, capacity: 1 }]);
+    expect(record.slots).toEqual([{ id: slotId, capacity: 1, overbookings: 0 }]);
     expect(record.appointments).toEqual([
       expect.objectContaining({ id: first, status: "expired", events: [expect.objectContaining({ type: "APPOINTMENT_CREATED" }), expect.objectContaining({ type: "APPOINTMENT_EXPIRED" })] }),
     ]);

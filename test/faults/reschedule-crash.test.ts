@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { auditInvariants } from "../../src/adapters/postgres/tooling/audit-invariants.js";
+import { loadHistoryRecord } from "../../src/adapters/postgres/tooling/load-history-record.js";
+import { checkHistory } from "../../src/core/history/check-history.js";
+import { HistoryRecorder } from "../../src/core/history/history-operation.js";
 import { sleep, useScenario } from "./support/index.js";
 
 // 20 slots of capacity 2 in pairs, one confirmed appointment on each, and 20
@@ -8,8 +11,9 @@ import { sleep, useScenario } from "./support/index.js";
 // SIGKILL with moves in flight; 3 s later it starts again on its port. A
 // move is one statement, so whatever the kill cut off either happened whole
 // or not at all: the audit finds every appointment in the slot its trail of
-// moves leads to, no slot beyond its capacity, every trail legal, and every
-// move a client was told of has its event.
+// moves leads to, no slot beyond its capacity, every trail legal, and the
+// history checker finds every move a client was told of with its event,
+// every event asked for, and no slot over capacity at any instant.
 
 const scenario = useScenario("reschedule_crash", {
   servers: 2,
@@ -28,9 +32,14 @@ describe("scenario 11: SIGKILL mid-reschedule", () => {
     const urls = scenario.sched.urls();
     const { slotIds, patientIds, pool } = scenario.data;
     const movers: Mover[] = [];
+    const history = new HistoryRecorder();
     for (const [index, slotId] of slotIds.entries()) {
+      const booking = history.begin("book", { slotId, patientId: patientIds[index]! });
       const hold = await post(urls[0]!, "/appointments", { slot_id: slotId, patient_id: patientIds[index] });
+      booking.end({ outcome: "ok" }, hold.body.id);
+      const confirming = history.begin("confirm", { appointmentId: hold.body.id! });
       await post(urls[0]!, `/appointments/${hold.body.id}/confirm`, {});
+      confirming.end({ outcome: "ok" });
       const first = index - (index % 2);
       movers.push({ id: hold.body.id as string, pair: [slotIds[first]!, slotIds[first + 1]!] });
     }
@@ -49,8 +58,12 @@ describe("scenario 11: SIGKILL mid-reschedule", () => {
         const current = await readSlot(urls, mover.id);
         const to = mover.pair.find((slotId) => slotId !== current)!;
         if (url === victimUrl) inFlightOnVictim += 1;
+        const move = history.begin("reschedule", { appointmentId: mover.id, slotId: to });
         const answer = await post(url, `/appointments/${mover.id}/reschedule`, { slot_id: to }).catch(() => undefined);
         if (url === victimUrl) inFlightOnVictim -= 1;
+        if (answer === undefined || answer.status >= 500) move.end({ outcome: "unknown", reason: answer === undefined ? "no answer" : String(answer.status) });
+        else if (answer.status === 200) move.end({ outcome: "ok" });
+        else move.end({ outcome: "refused", code: answer.body.error ?? String(answer.status) });
         if (answer === undefined) unanswered += 1;
         else if (answer.status === 200) answered.push(`${mover.id}>${to}`);
         else expect([409, 503], JSON.stringify(answer.body)).toContain(answer.status);
@@ -58,6 +71,8 @@ describe("scenario 11: SIGKILL mid-reschedule", () => {
     });
 
     await sleep(4_000);
+    // The kill waits for a moment when moves are under way on the victim, so that it cuts some off.
+    for (let waited = 0; inFlightOnVictim === 0 && waited < 2_000; waited += 1) await sleep(1);
     const inFlightAtKill = inFlightOnVictim;
     const exit = await victim!.stop("SIGKILL");
     cutOff = inFlightAtKill;
@@ -81,6 +96,8 @@ describe("scenario 11: SIGKILL mid-reschedule", () => {
     expect(answered.filter((move) => !recorded.has(move))).toEqual([]);
     // The moves cut off or unanswered are the only ones the database may have beyond those answered.
     expect(rows.length - answered.length).toBeLessThanOrEqual(unanswered);
+    const verdict = checkHistory(history.operations, await loadHistoryRecord(pool, { slotIds }));
+    expect(verdict.violations).toEqual([]);
     expect(scenario.sched.crashes()).toEqual([]);
   });
 });

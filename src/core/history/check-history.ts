@@ -10,9 +10,9 @@
  *   capacity               at no instant does a slot hold more occupants
  *                          (confirmed appointments and holds before their
  *                          expiry) than its capacity plus recorded overbookings;
- *   acknowledged-recorded  every acknowledged booking, confirm and cancel is in
- *                          the database with its event, written while its
- *                          request was in flight;
+ *   acknowledged-recorded  every acknowledged booking, confirm, cancel and move
+ *                          is in the database with its event, written while
+ *                          its request was in flight;
  *   nothing-unasked        every appointment and every event answers to a
  *                          request that was sent (acknowledged or of unknown
  *                          fate), or, for an expiry, to the clock;
@@ -36,6 +36,10 @@
  * - it stopped occupying it at the earliest at the start of the cancelling
  *   transaction, or at the hold's expires_at, which is exact (the database
  *   compares it with the clock, not with a commit);
+ * - a move is a cancel of the old place and a booking of the new one in one
+ *   transaction: the old place ends at the move's start at the earliest,
+ *   the new one begins at its commit at the latest, and a hold that moved
+ *   lapses at the expiry its move recorded;
  * - for a refusal, the slot may have been fuller than certain: an occupant
  *   may have counted from its created_at and until its cancel's commit (the
  *   cancel's answer, or created_at + commitLagMs).
@@ -84,7 +88,7 @@ export const defaultClockToleranceMs = 5;
 export const defaultCommitLagMs = 5_000;
 
 type Kind = HistoryOperation["kind"];
-const eventOf: Record<Kind, RecordedEvent["type"]> = {
+const eventOf: Record<Exclude<Kind, "reschedule">, RecordedEvent["type"]> = {
   book: "APPOINTMENT_CREATED",
   confirm: "APPOINTMENT_CONFIRMED",
   cancel: "APPOINTMENT_CANCELLED",
@@ -117,17 +121,36 @@ export function checkHistory(history: HistoryOperation[], record: DatabaseRecord
       const event = appointment && firstEvent(appointment, eventOf[kind]);
       const what = `acknowledged ${kind} of ${id} (${span(op)})`;
       if (!appointment) violations.push({ property: "acknowledged-recorded", appointmentId: id, detail: `${what}: no such appointment in the database` });
-      else if (kind === "book" && (appointment.slotId !== op.slotId || appointment.patientId !== op.patientId)) {
+      else if (kind === "book" && (bookedSlot(appointment) !== op.slotId || appointment.patientId !== op.patientId)) {
         violations.push({
           property: "acknowledged-recorded",
           appointmentId: id,
-          detail: `${what}: asked for slot ${op.slotId} and patient ${op.patientId}, the database has slot ${appointment.slotId} and patient ${appointment.patientId}`,
+          detail: `${what}: asked for slot ${op.slotId} and patient ${op.patientId}, the database has slot ${bookedSlot(appointment)} and patient ${appointment.patientId}`,
         });
       } else if (!event) violations.push({ property: "acknowledged-recorded", appointmentId: id, detail: `${what}: no ${eventOf[kind]} event` });
       else if (event.at < op.startedAt - tolerance || event.at > op.endedAt + tolerance) {
         violations.push({ property: "acknowledged-recorded", appointmentId: id, detail: `${what}: its ${event.type} event is dated ${iso(event.at)}, outside the request` });
       }
     }
+  }
+
+  // Moves are acknowledged one by one: one appointment may move many times.
+  const moveAcks = history.filter((op) => op.kind === "reschedule" && op.answer.outcome === "ok" && op.appointmentId !== undefined);
+  const moveEvents = (appointment: RecordedAppointment | undefined): RecordedEvent[] =>
+    appointment?.events.filter((event) => event.type === "APPOINTMENT_RESCHEDULED") ?? [];
+  const duringMove = (op: HistoryOperation, event: RecordedEvent): boolean =>
+    event.toSlotId === op.slotId && event.at >= op.startedAt - tolerance && event.at <= op.endedAt + tolerance;
+  for (const op of moveAcks) {
+    const appointment = appointments.get(op.appointmentId!);
+    const moves = moveEvents(appointment);
+    // A move to the slot it already was in when the request was sent is acknowledged with nothing to record.
+    const alreadyThere = appointment !== undefined && slotAt(appointment, op.startedAt - tolerance) === op.slotId;
+    if (moves.some((event) => duringMove(op, event)) || alreadyThere) continue;
+    violations.push({
+      property: "acknowledged-recorded",
+      appointmentId: op.appointmentId!,
+      detail: `acknowledged reschedule of ${op.appointmentId} to slot ${op.slotId} (${span(op)}): no APPOINTMENT_RESCHEDULED event to that slot`,
+    });
   }
 
   // nothing-unasked
@@ -150,17 +173,26 @@ export function checkHistory(history: HistoryOperation[], record: DatabaseRecord
       };
       if (event.type === "APPOINTMENT_CREATED") {
         if (acks.book.has(id)) continue;
-        const candidates = unknownBookings.get(`${appointment.slotId}/${appointment.patientId}`) ?? [];
+        const candidates = unknownBookings.get(`${bookedSlot(appointment)}/${appointment.patientId}`) ?? [];
         const match = candidates.findIndex((op) => op.startedAt - tolerance <= event.at);
         if (match >= 0) candidates.splice(match, 1);
-        else unasked(`no booking of slot ${appointment.slotId} for patient ${appointment.patientId} was acknowledged with this id or left without an answer before then`);
+        else unasked(`no booking of slot ${bookedSlot(appointment)} for patient ${appointment.patientId} was acknowledged with this id or left without an answer before then`);
       } else if (event.type === "APPOINTMENT_EXPIRED") {
-        if (appointment.holdExpiresAt === undefined || event.at < appointment.holdExpiresAt - tolerance) {
-          unasked(`expired before its hold lapsed (${appointment.holdExpiresAt === undefined ? "no expiry recorded" : iso(appointment.holdExpiresAt)})`);
+        const lapses = holdExpiryAt(appointment, event.at);
+        if (lapses === undefined || event.at < lapses - tolerance) {
+          unasked(`expired before its hold lapsed (${lapses === undefined ? "no expiry recorded" : iso(lapses)})`);
         }
-      } else {
+      } else if (event.type === "APPOINTMENT_RESCHEDULED") {
+        const asked = history.some(
+          (op) =>
+            op.kind === "reschedule" && op.appointmentId === id && op.answer.outcome !== "refused" && op.slotId === event.toSlotId && op.startedAt - tolerance <= event.at,
+        );
+        if (!asked) unasked(`no move of it to slot ${event.toSlotId} was acknowledged or left without an answer before then`);
+      } else if (event.type === "APPOINTMENT_CONFIRMED" || event.type === "APPOINTMENT_CANCELLED") {
         const kind = event.type === "APPOINTMENT_CONFIRMED" ? "confirm" : "cancel";
         if (!askedOf(kind, id, event.at)) unasked(`no ${kind} of it was acknowledged or left without an answer before then`);
+      } else {
+        unasked("the history sends no visit steps");
       }
     }
   }
@@ -173,8 +205,9 @@ export function checkHistory(history: HistoryOperation[], record: DatabaseRecord
     const fail = (why: string): void => {
       violations.push({ property: "confirm-after-hold", appointmentId: appointment.id, detail: `confirmation of ${appointment.id} at ${iso(confirmed.at)}: ${why}` });
     };
+    const lapses = holdExpiryAt(appointment, confirmed.at);
     if (!created || appointment.events.indexOf(created) > appointment.events.indexOf(confirmed) || created.at > confirmed.at) fail("no hold was created before it");
-    else if (appointment.holdExpiresAt !== undefined && confirmed.at >= appointment.holdExpiresAt) fail(`after the hold lapsed at ${iso(appointment.holdExpiresAt)}`);
+    else if (lapses !== undefined && confirmed.at >= lapses) fail(`after the hold lapsed at ${iso(lapses)}`);
   }
   for (const [id, confirm] of acks.confirm) {
     const booking = acks.book.get(id);
@@ -192,13 +225,28 @@ export function checkHistory(history: HistoryOperation[], record: DatabaseRecord
     if (!created) continue;
     const cancelled = firstEvent(appointment, "APPOINTMENT_CANCELLED");
     const confirmed = firstEvent(appointment, "APPOINTMENT_CONFIRMED");
-    const lapses = confirmed ? Infinity : (appointment.holdExpiresAt ?? Infinity);
     const booking = acks.book.get(appointment.id);
     const cancel = acks.cancel.get(appointment.id);
-    const committedBy = Math.min(created.at + commitLag, booking ? booking.endedAt + tolerance : Infinity);
     const cancelCommittedBy = cancelled ? Math.min(cancelled.at + commitLag, cancel ? cancel.endedAt + tolerance : Infinity) : Infinity;
-    push(certain, appointment.slotId, { appointmentId: appointment.id, from: committedBy, to: Math.min(lapses, cancelled?.at ?? Infinity) });
-    push(possible, appointment.slotId, { appointmentId: appointment.id, from: created.at, to: Math.min(lapses, cancelCommittedBy) });
+    // One stretch per slot it was in: from its booking or the move that brought it, to the move that took it away or its end.
+    let slotId = bookedSlot(appointment);
+    let certainFrom = Math.min(created.at + commitLag, booking ? booking.endedAt + tolerance : Infinity);
+    let possibleFrom = created.at;
+    let expiry = appointment.holdExpiresAt ?? Infinity;
+    for (const move of moveEvents(appointment)) {
+      const lapses = confirmed ? Infinity : expiry;
+      const ack = moveAcks.find((op) => op.appointmentId === appointment.id && duringMove(op, move));
+      const movedBy = Math.min(move.at + commitLag, ack ? ack.endedAt + tolerance : Infinity);
+      push(certain, slotId, { appointmentId: appointment.id, from: certainFrom, to: Math.min(lapses, move.at) });
+      push(possible, slotId, { appointmentId: appointment.id, from: possibleFrom, to: Math.min(lapses, movedBy) });
+      slotId = move.toSlotId ?? slotId;
+      certainFrom = movedBy;
+      possibleFrom = move.at;
+      expiry = move.expiresAt ?? expiry;
+    }
+    const lapses = confirmed ? Infinity : expiry;
+    push(certain, slotId, { appointmentId: appointment.id, from: certainFrom, to: Math.min(lapses, cancelled?.at ?? Infinity) });
+    push(possible, slotId, { appointmentId: appointment.id, from: possibleFrom, to: Math.min(lapses, cancelCommittedBy) });
   }
   let peak = 0;
   let slotsFilled = 0;
@@ -243,6 +291,29 @@ export function checkHistory(history: HistoryOperation[], record: DatabaseRecord
     slotsFilled,
     violations,
   };
+}
+
+/** The slot the appointment was booked into: the one its first move left, or the one it is in. */
+function bookedSlot(appointment: RecordedAppointment): string {
+  return appointment.events.find((event) => event.type === "APPOINTMENT_RESCHEDULED")?.fromSlotId ?? appointment.slotId;
+}
+
+/** The slot the appointment was in at `at`, by its moves' events. */
+function slotAt(appointment: RecordedAppointment, at: number): string {
+  let slotId = bookedSlot(appointment);
+  for (const event of appointment.events) {
+    if (event.type === "APPOINTMENT_RESCHEDULED" && event.at <= at && event.toSlotId !== undefined) slotId = event.toSlotId;
+  }
+  return slotId;
+}
+
+/** When the hold lapsed (or lapses) as it stood at `at`: its booking's expiry, or the one its last move before then recorded. */
+function holdExpiryAt(appointment: RecordedAppointment, at: number): number | undefined {
+  let expiry = appointment.holdExpiresAt;
+  for (const event of appointment.events) {
+    if (event.type === "APPOINTMENT_RESCHEDULED" && event.at <= at && event.expiresAt !== undefined) expiry = event.expiresAt;
+  }
+  return expiry;
 }
 
 function firstEvent(appointment: RecordedAppointment, type: RecordedEvent["type"]): RecordedEvent | undefined {

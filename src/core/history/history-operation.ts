@@ -1,5 +1,5 @@
 /** A client's request as the history records it, from its first send to its final answer. */
-export type OperationKind = "book" | "confirm" | "cancel";
+export type OperationKind = "book" | "confirm" | "cancel" | "reschedule";
 
 /**
  * How a request ended for the client:
@@ -12,9 +12,9 @@ export type OperationAnswer = { outcome: "ok" } | { outcome: "refused"; code: st
 
 export interface HistoryOperation {
   kind: OperationKind;
-  /** book: the id its answer carried (acknowledged only); confirm and cancel: the appointment asked for. */
+  /** book: the id its answer carried (acknowledged only); confirm, cancel and reschedule: the appointment asked for. */
   appointmentId?: string;
-  /** book: the slot and patient asked for. */
+  /** book: the slot and patient asked for; reschedule: the slot asked for. */
   slotId?: string;
   patientId?: string;
   /** Milliseconds since the epoch (Date.now()) when the first attempt was sent and the final answer arrived. */

@@ -46,7 +46,13 @@ export interface MeasuredLoss {
  * their acknowledged-recorded ones are set aside.
  */
 function measureLoss(verdict: RunVerdict, ledger: Ledger, faultAt: number, violations: HistoryViolation[]): { loss: MeasuredLoss; remaining: HistoryViolation[] } {
-  const lost = { book: new Set(verdict.lostBookings), confirm: new Set(verdict.lostConfirms), cancel: new Set(verdict.lostCancels) };
+  const lost = {
+    book: new Set(verdict.lostBookings),
+    confirm: new Set(verdict.lostConfirms),
+    cancel: new Set(verdict.lostCancels),
+    // The load driver moves nothing.
+    reschedule: new Set<string>(),
+  };
   const lostBeforeFault = ledger.history.operations.filter(
     (op) => op.answer.outcome === "ok" && op.appointmentId !== undefined && lost[op.kind].has(op.appointmentId) && op.endedAt <= faultAt,
   );
