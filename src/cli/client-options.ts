@@ -37,14 +37,15 @@ export function addClientOptions(command: Command): Command {
     .option("--json", "print the JSON the REST API answers, for scripts");
 }
 
-export function connect(options: ClientOptions): Server {
+/** `streaming`: no deadline per call, for a stream that runs until it is stopped. */
+export function connect(options: ClientOptions, { streaming = false }: { streaming?: boolean } = {}): Server {
   const config = loadConfig();
   const url = options.url ?? `http://localhost:${config.httpPort}`;
   const caFile = options.caFile ?? config.client.caFile;
   const client = createSchedClient({
     baseUrl: url,
     protocol: options.protocol,
-    defaultTimeoutMs: callTimeoutMs,
+    defaultTimeoutMs: streaming ? undefined : callTimeoutMs,
     token: options.token ?? config.client.token,
     ca: caFile === undefined ? undefined : readCaFile(caFile),
   });

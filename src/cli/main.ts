@@ -11,6 +11,8 @@ import { registerClinicians } from "./commands/clinicians.js";
 import { registerDev } from "./commands/dev.js";
 import { registerExpiryWorker } from "./commands/expiry-worker.js";
 import { registerWebhookWorker } from "./commands/webhook-worker.js";
+import { registerWatch } from "./commands/watch.js";
+import { registerWebhooks } from "./commands/webhooks.js";
 import { registerMigrate } from "./commands/migrate.js";
 import { registerPatients } from "./commands/patients.js";
 import { registerSchedules } from "./commands/schedules.js";
@@ -41,6 +43,8 @@ export function buildProgram(): Command {
   registerAvailability(program);
   registerPatients(program);
   registerClinicians(program);
+  registerWatch(program);
+  registerWebhooks(program);
   registerDev(program);
   registerToken(program);
   return program;
