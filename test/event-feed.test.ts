@@ -177,6 +177,28 @@ describe("WatchEvents", () => {
   });
 });
 
+describe("a move between slots", () => {
+  it("reaches the watchers of the slot it leaves and of the slot it goes to", async () => {
+    const anchor = await bookAndConfirm();
+    const [from, to] = [await newSlot(), await newSlot()];
+    const auth = { authorization: `Bearer ${staff}` };
+    const after = `?after=${anchor.events[1].position}`;
+    const [leaving, arriving] = [await openSse(streamUrl(`${after}&slot_id=${from}`), auth), await openSse(streamUrl(`${after}&slot_id=${to}`), auth)];
+    const { id } = await rest("POST", "/appointments", { slot_id: from, patient_id: patients[2] });
+    await rest("POST", `/appointments/${id}/reschedule`, { slot_id: to });
+    const moved = (await rest("GET", `/appointments/${id}/events`)).events;
+    expect(moved.map((event: Json) => event.event_type)).toEqual(["APPOINTMENT_CREATED", "APPOINTMENT_RESCHEDULED"]);
+    await leaving.waitFor(2);
+    await arriving.waitFor(1);
+    await sleep(300);
+    leaving.close();
+    arriving.close();
+    // Handed out live, the creation reached the watcher of the slot it was made on; the move reaches both.
+    expect(leaving.messages.map((message) => message.data.event_type)).toEqual(["APPOINTMENT_CREATED", "APPOINTMENT_RESCHEDULED"]);
+    expect(arriving.messages.map((message) => message.data.event_type).at(-1)).toBe("APPOINTMENT_RESCHEDULED");
+  });
+});
+
 describe("GET /events/stream (Server-Sent Events)", () => {
   it("sends each change with its position as the id, and Last-Event-ID resumes right after it", async () => {
     const anchor = await bookAndConfirm();
@@ -239,6 +261,11 @@ describe("a slow consumer", () => {
       const booked = [await bookAndConfirm(), await bookAndConfirm(), await bookAndConfirm()];
       const expected = booked.flatMap((booking) => booking.events.map((event: Json) => event.position));
       const received: string[] = [(await first).value!.position];
+      // Not reading on while every change is published and handed out: the stream falls behind by all of them.
+      const log = new PostgresEventLog(pool);
+      for (let tries = 0; (await log.readAfter(parsePosition(anchor.events[1].position), { limit: 100 })).events.length < expected.length && tries < 200; tries++) await sleep(50);
+      changes.announce();
+      await sleep(300);
       let failure: unknown;
       try {
         for (;;) {

@@ -9,7 +9,11 @@ export interface FeedEvent extends AppointmentEvent {
   clinicianId: string;
 }
 
-/** What a watcher asks to see; every field left out matches everything. */
+/**
+ * What a watcher asks to see; every field left out matches everything. The
+ * ids match the appointment as it is now; a slot also matches a move away
+ * from it (a move's payload names the slot it left).
+ */
 export interface EventFilter {
   slotId?: string | undefined;
   clinicianId?: string | undefined;
@@ -20,7 +24,7 @@ export interface EventFilter {
 
 export function matchesFilter(filter: EventFilter, event: FeedEvent): boolean {
   return (
-    (filter.slotId === undefined || filter.slotId === event.slotId) &&
+    (filter.slotId === undefined || filter.slotId === event.slotId || event.payload["from_slot_id"] === filter.slotId) &&
     (filter.clinicianId === undefined || filter.clinicianId === event.clinicianId) &&
     (filter.patientId === undefined || filter.patientId === event.patientId) &&
     (filter.eventTypes.length === 0 || filter.eventTypes.includes(event.eventType))

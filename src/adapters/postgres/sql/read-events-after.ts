@@ -15,7 +15,9 @@ interface FeedRow extends EventRow {
 // than the oldest one still in progress: every such transaction has ended,
 // so no event can ever appear before the last one read here
 // (docs/architecture.md, The event feed). The row comparison walks
-// event_logs_by_position.
+// event_logs_by_position. Filters match the appointment as it is now (its
+// slot, that slot's clinician, its patient); a slot's filter also matches a
+// move away from it, whose payload names the slot it left.
 const text = `
 SELECT ${eventColumns}, a.slot_id, a.patient_id, s.clinician_id
   FROM event_logs e
@@ -24,7 +26,7 @@ SELECT ${eventColumns}, a.slot_id, a.patient_id, s.clinician_id
  WHERE (e.xid, e.id) > ($1::xid8, $2::bigint)
    AND ($3::xid8 IS NULL OR (e.xid, e.id) <= ($3::xid8, $4::bigint))
    AND e.xid < pg_snapshot_xmin(pg_current_snapshot())
-   AND ($5::uuid IS NULL OR a.slot_id = $5::uuid)
+   AND ($5::uuid IS NULL OR a.slot_id = $5::uuid OR e.payload->>'from_slot_id' = $5::text)
    AND ($6::uuid IS NULL OR s.clinician_id = $6::uuid)
    AND ($7::uuid IS NULL OR a.patient_id = $7::uuid)
    AND ($8::appointment_event_type[] IS NULL OR e.event_type = ANY ($8::appointment_event_type[]))
