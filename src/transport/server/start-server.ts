@@ -76,7 +76,27 @@ export async function startServer({ port, host, handler, timeouts, onError, tls 
   const undecided = new Set<Socket>();
   const settings = { maxConcurrentStreams: 1_000 };
   const http2Server = http2.createServer({ settings }, handler);
-  http2Server.setTimeout(limits.http2IdleMs);
+  // A session quiet for http2IdleMs is closed, unless a stream is still open
+  // on it: a WatchEvents stream may rightly wait minutes for its next event,
+  // and only writes (not pings) keep a session's timer from firing.
+  const openStreams = new WeakMap<http2.Http2Session, number>();
+  http2Server.on("session", (session) => {
+    session.on("timeout", () => {
+      if ((openStreams.get(session) ?? 0) === 0) session.destroy();
+    });
+    session.setTimeout(limits.http2IdleMs);
+  });
+  http2Server.on("stream", (stream) => {
+    const session = stream.session;
+    if (session === undefined) return;
+    openStreams.set(session, (openStreams.get(session) ?? 0) + 1);
+    stream.once("close", () => {
+      const left = (openStreams.get(session) ?? 1) - 1;
+      openStreams.set(session, left);
+      // A timeout that fired while the stream was open is not armed again by itself.
+      if (left === 0 && !session.destroyed) session.setTimeout(limits.http2IdleMs);
+    });
+  });
   http2Server.on("session", (session) => connections.addSession(session));
 
   const acceptTls = (socket: TLSSocket): void => {
