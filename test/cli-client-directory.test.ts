@@ -133,7 +133,7 @@ describe.each(["grpc", "connect"])("slots over %s", (protocol) => {
     );
     expect(page.total).toBe(2);
     expect(page.slots.map((slot) => slot.start_time)).toEqual([`${day}T09:30:00Z`, `${day}T10:00:00Z`]);
-    expect(page.slots[0]).toEqual({ id: expect.stringMatching(uuid), clinician_id: clinicianId, start_time: `${day}T09:30:00Z`, end_time: `${day}T09:50:00Z`, status: "open", capacity: 2, available: 2 });
+    expect(page.slots[0]).toEqual({ id: expect.stringMatching(uuid), clinician_id: clinicianId, start_time: `${day}T09:30:00Z`, end_time: `${day}T09:50:00Z`, status: "open", capacity: 2, available: 2, overbooked: 0 });
   });
 
   it("lists slots as a table with a count line", async () => {

@@ -160,6 +160,7 @@ describe("SIGTERM during a burst of bookings", () => {
           slot_id: slotIds[job.index],
           patient_id: patientIds[job.index],
           status: "pending",
+          overbooked: false,
           expires_at: expect.any(String),
           created_at: expect.any(String),
           updated_at: expect.any(String),

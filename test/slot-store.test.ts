@@ -64,7 +64,7 @@ describe("creating slots", () => {
   it("creates a slot with a default capacity of 1 and reads it back", async () => {
     const clinicianId = await newClinician();
     const [created] = await slots.createSlots(anonymousCaller, [halfHour(0, clinicianId)]);
-    expect(created).toEqual({ ...halfHour(0, clinicianId), id: expect.any(String), status: "open", capacity: 1, available: 1 });
+    expect(created).toEqual({ ...halfHour(0, clinicianId), id: expect.any(String), status: "open", capacity: 1, available: 1, overbooked: 0 });
     expect(await slots.getSlot(anonymousCaller, created!.id)).toEqual(created);
   });
 
