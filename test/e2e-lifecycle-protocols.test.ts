@@ -106,6 +106,24 @@ describe("over REST", () => {
     const metrics = await fetch(`${served.server.url}/metrics`).then((response) => response.text());
     expect(metrics).toMatch(/sched_overbookings_total\{procedure="CreateAppointment"\} 1\b/);
   });
+
+  it("counts a move into a full slot once: its replay and a move to the slot it is in count nothing", async () => {
+    const [from, full] = await slots(2);
+    await confirmedIn(full!);
+    const id = await confirmedIn(from!);
+    const key = { "Idempotency-Key": `overbooked-move-${id}` };
+    const move = { slot_id: full, overbook_reason: "moved for surgery" };
+    expect(await rest("POST", `/appointments/${id}/reschedule`, move, key)).toMatchObject({ slot_id: full, overbooked: true });
+    const replay = await restCall(served.server.url, "POST", `/appointments/${id}/reschedule`, move, key);
+    expect({ replayed: replay.headers.get("idempotent-replayed"), overbooked: replay.body.overbooked }).toEqual({ replayed: "true", overbooked: true });
+    // The same move again, without the key: the appointment is there already, and still marked.
+    expect(await rest("POST", `/appointments/${id}/reschedule`, move)).toMatchObject({ slot_id: full, overbooked: true });
+    const client = createSchedClient({ baseUrl: served.server.url, protocol: "grpc" });
+    expect((await client.appointments.rescheduleAppointment({ id, slotId: full!, overbookReason: "again" })).appointment?.overbooked).toBe(true);
+    const metrics = await fetch(`${served.server.url}/metrics`).then((response) => response.text());
+    expect(metrics).toMatch(/sched_overbookings_total\{procedure="RescheduleAppointment"\} 1\b/);
+    expect((await rest("GET", `/appointments/${id}/events`)).events.filter((event: Json) => event.event_type === "APPOINTMENT_RESCHEDULED")).toHaveLength(1);
+  });
 });
 
 describe.each(["connect", "grpc-web", "grpc"] as SchedProtocol[])("over %s", (protocol) => {

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import type { Actor } from "../../core/access/caller.js";
 import { SchedError } from "../../core/errors.js";
-import type { Appointment, Move, NewHold } from "../../core/model/appointment.js";
+import type { Appointment, Move, MoveOutcome, NewHold } from "../../core/model/appointment.js";
 import type { VisitStepRule } from "../../core/model/visit-steps.js";
 import type { IdempotencyLease } from "../../core/model/idempotency.js";
 import type { AppointmentFilter, AppointmentStore } from "../../core/ports/appointment-store.js";
@@ -68,16 +68,16 @@ export class PostgresAppointmentStore implements AppointmentStore {
     return cancelled;
   }
 
-  reschedule(actor: Actor, move: Move, ownedBy?: string, lease?: IdempotencyLease): Promise<Appointment | undefined> {
+  reschedule(actor: Actor, move: Move, ownedBy?: string, lease?: IdempotencyLease): Promise<MoveOutcome | undefined> {
     if (lease === undefined) return translated(() => rescheduleAppointment(this.pool, actor, move, ownedBy));
     return translated(() =>
       inTransaction(this.pool, async (client) => {
-        const appointment = await rescheduleAppointment(client, actor, move, ownedBy);
+        const outcome = await rescheduleAppointment(client, actor, move, ownedBy);
         // Nothing found is no answer yet: the service finds out why and settles the key.
-        if (appointment !== undefined && !(await answerIdempotencyKey(client, lease, { appointment }))) {
+        if (outcome !== undefined && !(await answerIdempotencyKey(client, lease, { appointment: outcome.appointment }))) {
           throw new SchedError("idempotency_key_in_use", "another request took over this idempotency key");
         }
-        return appointment;
+        return outcome;
       }),
     );
   }

@@ -49,6 +49,12 @@ export interface Move {
   overbook?: Overbooking;
 }
 
+/** What a move did: the appointment after it, and whether it changed slot (false: it was in that slot already). */
+export interface MoveOutcome {
+  appointment: Appointment;
+  moved: boolean;
+}
+
 /** The steps that record what happened at the visit. */
 export type VisitStep = "check_in" | "complete" | "no_show";
 

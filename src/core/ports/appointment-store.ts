@@ -1,5 +1,5 @@
 import type { Actor } from "../access/caller.js";
-import type { Appointment, AppointmentDetails, AppointmentEvent, AppointmentPage, Move, NewHold } from "../model/appointment.js";
+import type { Appointment, AppointmentDetails, AppointmentEvent, AppointmentPage, Move, MoveOutcome, NewHold } from "../model/appointment.js";
 import type { VisitStepRule } from "../model/visit-steps.js";
 import type { IdempotencyLease, StoredAnswer } from "../model/idempotency.js";
 
@@ -34,13 +34,13 @@ export interface AppointmentStore {
   cancel(actor: Actor, id: string, ownedBy?: string): Promise<Appointment | undefined>;
   /**
    * Moves the appointment to another slot in one transaction, deciding the
-   * new slot's capacity like a booking; the appointment unchanged when it is
-   * in that slot already; undefined when there is no such appointment (or,
+   * new slot's capacity like a booking; the appointment unchanged (`moved`
+   * false) when it is in that slot already; undefined when there is no such appointment (or,
    * with `ownedBy`, not that patient's). Refusals throw SchedError. With a
    * lease, the answer is stored under the idempotency key in the same
    * transaction as the move.
    */
-  reschedule(actor: Actor, move: Move, ownedBy?: string, lease?: IdempotencyLease): Promise<Appointment | undefined>;
+  reschedule(actor: Actor, move: Move, ownedBy?: string, lease?: IdempotencyLease): Promise<MoveOutcome | undefined>;
   /** The appointment after the step, or undefined when it is not in the step's starting status (or its slot has not started, for a no-show). */
   recordVisitStep(actor: Actor, id: string, step: VisitStepRule): Promise<Appointment | undefined>;
   find(id: string): Promise<Appointment | undefined>;

@@ -45,6 +45,12 @@ export interface CreateContext {
   idempotencyKey?: string | undefined;
   /** Called when the answer is the replay of an earlier request's under the same key: nothing new was booked. */
   onReplay?: (() => void) | undefined;
+  /**
+   * Called when this call itself took a place beyond the slot's capacity, as
+   * the database decided it: never for a replay, a move to the slot the
+   * appointment was in already, or a reason that met a slot with room.
+   */
+  onOverbooked?: (() => void) | undefined;
 }
 
 export interface ListRequest extends PageRequest {
@@ -72,9 +78,13 @@ export class Appointments {
     const patientId = requireUuid(request.patientId, "invalid_patient_id", "patient_id");
     requirePatientSelf(caller, patientId);
     const overbook = this.overbooking(caller, request.overbookReason);
-    if (context.idempotencyKey === undefined || context.idempotencyKey === "") {
-      return this.hold(caller, slotId, patientId, overbook);
-    }
+    const run = async (lease?: IdempotencyLease): Promise<Appointment> => {
+      const hold = await this.hold(caller, slotId, patientId, overbook, lease);
+      // Every hold made is a new place: its marker is what the statement decided.
+      if (hold.overbooked) context.onOverbooked?.();
+      return hold;
+    };
+    if (context.idempotencyKey === undefined || context.idempotencyKey === "") return run();
     return this.idempotentCreates.run(
       {
         scope: idempotencyScope(caller),
@@ -82,7 +92,7 @@ export class Appointments {
         request: [slotId, patientId, ...(overbook ? [overbook.reason] : [])],
         onReplay: context.onReplay,
       },
-      (lease) => this.hold(caller, slotId, patientId, overbook, lease),
+      run,
     );
   }
 
@@ -104,8 +114,11 @@ export class Appointments {
     const overbook = this.overbooking(caller, request.overbookReason);
     const move = { appointmentId, slotId, ttlMs: this.options.holdTtlMs, ...(overbook ? { overbook } : {}) };
     const run = async (lease?: IdempotencyLease): Promise<Appointment> => {
-      const moved = await this.options.store.reschedule(caller, move, confinedToPatient(caller), lease);
-      if (moved) return moved;
+      const outcome = await this.options.store.reschedule(caller, move, confinedToPatient(caller), lease);
+      if (outcome) {
+        if (outcome.moved && outcome.appointment.overbooked) context.onOverbooked?.();
+        return outcome.appointment;
+      }
       await this.existing(caller, appointmentId);
       // It exists, is the caller's, and yet the move found nothing: it was changed under the move; say so rather than guess.
       throw new SchedError("invalid_status_transition", "the appointment changed while it was being moved, retry");

@@ -9,7 +9,7 @@ export interface ServerMetrics {
   bookings: Counter<"outcome">;
   /** acquired, busy or unavailable. */
   slotLocks: Counter<"outcome">;
-  /** Bookings and moves answered with an overbooked place, by procedure (CreateAppointment, RescheduleAppointment). */
+  /** Places bookings and moves took beyond a slot's capacity, each once, by procedure (CreateAppointment, RescheduleAppointment). */
   overbookings: Counter<"procedure">;
 }
 

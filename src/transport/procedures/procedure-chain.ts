@@ -4,6 +4,7 @@ import type { Logger } from "../../core/ports/logger.js";
 import { AppointmentService } from "../../../gen/sched/v1/appointment_service_pb.js";
 import { idempotentReplayedHeader } from "../services/appointment-service.js";
 import { reasonOf, toConnectError } from "../errors/to-connect-error.js";
+import { tookOverbookedPlace } from "../observability/overbooked-place.js";
 import { currentRequest } from "../observability/request-context.js";
 import { isServerFault, rpcStatusName } from "../observability/rpc-status.js";
 import type { ServerMetrics } from "../observability/server-metrics.js";
@@ -15,7 +16,6 @@ export interface ProcedureObserver {
 }
 
 const bookingMethod = AppointmentService.method.createAppointment;
-const placingMethods = new Set<DescMethod>([bookingMethod, AppointmentService.method.rescheduleAppointment]);
 
 /**
  * What every call does once its message is read, whatever its protocol:
@@ -28,15 +28,14 @@ const placingMethods = new Set<DescMethod>([bookingMethod, AppointmentService.me
 export function procedureChain(observer: ProcedureObserver): ProcedureChain {
   return (spec, access) => {
     const fail = failureOf(access);
-    const settle = (error?: ConnectError, context?: HandlerContext, response?: unknown): void =>
-      settled(spec.method, observer, error, context, response);
+    const settle = (error?: ConnectError, context?: HandlerContext): void => settled(spec.method, observer, error, context);
     switch (spec.kind) {
       case "unary": {
         const impl = spec.impl;
         const observed: MethodSpec<"unary">["impl"] = async (request, context) => {
           try {
             const response = await impl(request, context);
-            settle(undefined, context, response);
+            settle(undefined, context);
             return response;
           } catch (error) {
             throw settleFailure(fail(error, context), settle);
@@ -101,7 +100,6 @@ function settled(
   { metrics, logger }: ProcedureObserver,
   failure: ConnectError | undefined,
   context: HandlerContext | undefined,
-  response?: unknown,
 ): void {
   const procedure = `/${method.parent.typeName}/${method.name}`;
   const status = failure?.code ?? "ok";
@@ -114,17 +112,11 @@ function settled(
   if (method === bookingMethod) {
     metrics.bookings.inc({ outcome: failure === undefined ? successOutcome(context) : (reasonOf(failure) ?? rpcStatusName(status)) });
   }
-  if (failure === undefined && placingMethods.has(method) && successOutcome(context) === "created" && placedOverbooked(response)) {
-    metrics.overbookings.inc({ procedure: method.name });
-  }
+  if (failure === undefined && tookOverbookedPlace(context)) metrics.overbookings.inc({ procedure: method.name });
   if (failure === undefined) return;
   const fields = { procedure, code: rpcStatusName(status), reason: reasonOf(failure), err: failure.cause ?? failure };
   if (isServerFault(status)) logger.error(fields, "request failed");
   else if (failure.code === Code.Unavailable) logger.warn(fields, "a dependency is unavailable");
-}
-
-function placedOverbooked(response: unknown): boolean {
-  return (response as { appointment?: { overbooked?: boolean } } | undefined)?.appointment?.overbooked === true;
 }
 
 // A replayed answer booked nothing: counting it as created would count one

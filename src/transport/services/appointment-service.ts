@@ -1,5 +1,6 @@
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { AppointmentService } from "../../../gen/sched/v1/appointment_service_pb.js";
+import { markOverbookedPlace } from "../observability/overbooked-place.js";
 import { callerOf } from "../security/caller-context.js";
 import type { CreateContext } from "../../core/services/appointments.js";
 import type { CoreServices } from "../../core/services/core-services.js";
@@ -13,6 +14,7 @@ function idempotency(context: HandlerContext): CreateContext {
   return {
     idempotencyKey: context.requestHeader.get(idempotencyKeyHeader) ?? undefined,
     onReplay: () => context.responseHeader.set(idempotentReplayedHeader, "true"),
+    onOverbooked: () => markOverbookedPlace(context),
   };
 }
 

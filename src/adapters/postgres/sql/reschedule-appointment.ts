@@ -1,6 +1,6 @@
 import { SchedError } from "../../../core/errors.js";
 import type { Actor } from "../../../core/access/caller.js";
-import type { Appointment, Move } from "../../../core/model/appointment.js";
+import type { Move, MoveOutcome } from "../../../core/model/appointment.js";
 import type { SlotStatus } from "../../../core/model/slot.js";
 import type { Queryable } from "../pool.js";
 import { toAppointment, type AppointmentRow } from "../rows/appointment-row.js";
@@ -109,11 +109,11 @@ interface MoveRow extends AppointmentRow {
 }
 
 /**
- * The moved appointment; the appointment unchanged when it is already in that
- * slot; undefined when there is no such appointment (or, with `ownedBy`, not
- * that patient's). Refusals are SchedErrors.
+ * The moved appointment; the appointment unchanged, not moved, when it is
+ * already in that slot; undefined when there is no such appointment (or,
+ * with `ownedBy`, not that patient's). Refusals are SchedErrors.
  */
-export async function rescheduleAppointment(db: Queryable, actor: Actor, move: Move, ownedBy: string | undefined): Promise<Appointment | undefined> {
+export async function rescheduleAppointment(db: Queryable, actor: Actor, move: Move, ownedBy: string | undefined): Promise<MoveOutcome | undefined> {
   const { rows } = await db.query<MoveRow>({
     name: "reschedule_appointment",
     text,
@@ -132,11 +132,12 @@ export async function rescheduleAppointment(db: Queryable, actor: Actor, move: M
   if (row === undefined) return undefined;
   const current = toAppointment(row);
   if (row.moved) {
-    return { ...current, slotId: row.moved_slot_id!, expiresAt: row.moved_expires_at, updatedAt: row.moved_updated_at!, overbooked: row.moved_overbooked! };
+    const appointment = { ...current, slotId: row.moved_slot_id!, expiresAt: row.moved_expires_at, updatedAt: row.moved_updated_at!, overbooked: row.moved_overbooked! };
+    return { appointment, moved: true };
   }
   if (row.lapsed) throw new SchedError("appointment_expired", "the hold expired before it was moved");
   if (!row.movable) throw new SchedError("invalid_status_transition", `a ${row.status} appointment cannot be rescheduled`);
-  if (row.same_slot) return current;
+  if (row.same_slot) return { appointment: current, moved: false };
   if (row.to_status === null) throw new SchedError("slot_not_found", "slot not found");
   if (row.to_in_past) throw new SchedError("slot_in_past", "the slot has already started and can no longer be booked");
   if (row.to_status !== "open") throw new SchedError("slot_not_open", `the slot is ${row.to_status}, not open for booking`);
