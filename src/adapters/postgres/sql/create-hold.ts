@@ -20,9 +20,7 @@ import { occupiesSlotSql } from "../rows/slot-row.js";
  *    fewer than $6 other slots (0: no cap), and its occupants (unexpired
  *    holds, bookings and visits) leave room, or, when staff gave an
  *    overbooking reason ($7), the slot has fewer than $8 overbooked places
- *    (OVERBOOK_LIMIT): then the hold is marked overbooked, and its event
- *    records the reason and the occupancy it met. A reason on a slot with
- *    room books an ordinary place. Refusals are answers, not errors: an error
+ *    (OVERBOOK_LIMIT). Refusals are answers, not errors: an error
  *    costs a rollback and a line in the server log on every refused booking,
  *    which is the common case when a popular slot fills. It also hands the
  *    cap and the overbooking limit to the schema's triggers for this
@@ -33,7 +31,13 @@ import { occupiesSlotSql } from "../rows/slot-row.js";
  *    capacity trigger then takes the slot's row lock and recounts with a
  *    fresh snapshot: when a concurrent booking of the same slot committed
  *    after this statement's snapshot, the trigger refuses with an error,
- *    which the store translates into the same slot_already_booked. The
+ *    which the store translates into the same slot_already_booked. For a
+ *    booking with a reason, the trigger instead decides the marker from its
+ *    own count (migrations/0011): overbooked only when the ordinary places
+ *    are all taken, whatever this statement's snapshot saw, so that a
+ *    booking committed meanwhile makes it an overbooking, not a refusal. The
+ *    event takes the marker from the row and the occupancy the trigger met
+ *    (sched.occupants_met), and records the reason for an overbooking. The
  *    patient-hold trigger likewise takes the patient's row lock and recounts
  *    the patient's holds, so that concurrent bookings of different slots by
  *    one patient, on any number of servers, cannot pass the cap together.
@@ -70,7 +74,7 @@ WITH lapsed AS (
     LEFT JOIN appointment_slots s ON s.id = $1
 ), created AS (
   INSERT INTO appointments (slot_id, patient_id, expires_at, overbooked)
-  SELECT $1, $2, now() + $3::int * interval '1 millisecond', occupants >= capacity
+  SELECT $1, $2, now() + $3::int * interval '1 millisecond', occupants >= capacity -- the capacity guard decides it for a reason
     FROM checks
    WHERE slot_status = 'open' AND NOT slot_in_past AND patient_exists AND NOT already_held
      AND ($6::int = 0 OR patient_holds < $6::int) AND cap_set IS NOT NULL
@@ -82,7 +86,7 @@ WITH lapsed AS (
          jsonb_build_object('to', 'pending', 'slot_id', created.slot_id, 'patient_id', created.patient_id, 'expires_at', created.expires_at)
            || CASE WHEN created.overbooked
                    THEN jsonb_build_object('overbooked', true, 'overbook_reason', $7::text,
-                                           'occupants', checks.occupants, 'capacity', checks.capacity)
+                                           'occupants', current_setting('sched.occupants_met')::int, 'capacity', checks.capacity)
                    ELSE '{}'::jsonb END,
          $4, $5
     FROM created, checks

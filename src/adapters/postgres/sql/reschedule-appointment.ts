@@ -30,10 +30,13 @@ import { fullSlot } from "./create-hold.js";
  *    ms, a booking stays confirmed, and its marker says whether it took an
  *    overbooked place. The schema's capacity guard then takes the new slot's
  *    row lock (already held) and recounts with a fresh snapshot, as for a
- *    booking, and refuses what a concurrent change left no room for.
+ *    booking, and refuses what a concurrent change left no room for; for a
+ *    move with a reason it decides the marker from that count instead
+ *    (migrations/0011), as for a booking: the slot's row lock taken above
+ *    does not refresh this statement's snapshot.
  * 5. `moved_event` records APPOINTMENT_RESCHEDULED with both slots and the
  *    caller ($5, $6), and for an overbooking its reason and the occupancy
- *    it met.
+ *    the capacity guard met (sched.occupants_met).
  */
 const text = `
 WITH moving AS (
@@ -76,14 +79,14 @@ WITH moving AS (
      AND c.to_status = 'open' AND NOT c.to_in_past AND NOT c.already_held
      AND c.locked > 0 AND c.limit_set IS NOT NULL
      AND (c.occupants < c.to_capacity OR ($7::text IS NOT NULL AND c.overbooked_places < $8::int))
-  RETURNING a.id, a.slot_id, a.expires_at, a.updated_at, a.overbooked, c.slot_id AS from_slot_id, c.occupants, c.to_capacity
+  RETURNING a.id, a.slot_id, a.expires_at, a.updated_at, a.overbooked, c.slot_id AS from_slot_id, c.to_capacity
 ), moved_event AS (
   INSERT INTO event_logs (appointment_id, event_type, payload, actor_subject, actor_role)
   SELECT id, 'APPOINTMENT_RESCHEDULED',
          jsonb_build_object('from_slot_id', from_slot_id, 'to_slot_id', slot_id, 'expires_at', expires_at)
            || CASE WHEN overbooked
                    THEN jsonb_build_object('overbooked', true, 'overbook_reason', $7::text,
-                                           'occupants', occupants, 'capacity', to_capacity)
+                                           'occupants', current_setting('sched.occupants_met')::int, 'capacity', to_capacity)
                    ELSE '{}'::jsonb END,
          $5, $6
     FROM moved
