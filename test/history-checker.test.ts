@@ -242,3 +242,48 @@ describe("checkHistory with moves", () => {
     expect(properties([...history, confirm("c", 48, 52)], database)).toEqual([]);
   });
 });
+
+describe("checkHistory with visit outcomes", () => {
+  const checkIn = (id: string, from: number, to: number, answer: OperationAnswer = ok) => op("check_in", { appointmentId: id }, from, to, answer);
+  const complete = (id: string, from: number, to: number, answer: OperationAnswer = ok) => op("complete", { appointmentId: id }, from, to, answer);
+  const noShow = (id: string, from: number, to: number, answer: OperationAnswer = ok) => op("no_show", { appointmentId: id }, from, to, answer);
+  const visited = (): HistoryOperation[] => [
+    book("a", "slot-1", "p1", 0, 10),
+    confirm("a", 100, 110),
+    checkIn("a", 200, 210),
+    complete("a", 300, 310),
+    book("b", "slot-2", "p2", 0, 10),
+    confirm("b", 100, 110),
+    noShow("b", 400, 410),
+  ];
+  const visits = (): RecordedAppointment[] => [
+    appointment("a", "slot-1", "p1", 2, [["APPOINTMENT_CONFIRMED", 102], ["APPOINTMENT_CHECKED_IN", 202], ["APPOINTMENT_COMPLETED", 302]]),
+    appointment("b", "slot-2", "p2", 2, [["APPOINTMENT_CONFIRMED", 102], ["APPOINTMENT_NO_SHOW", 402]]),
+  ];
+
+  it("accepts acknowledged check-ins, completions and no-shows with their events", () => {
+    expect(checkHistory(visited(), record(visits())).violations).toEqual([]);
+  });
+
+  it("keeps an arrived, fulfilled or no-show appointment in its slot: a refusal long after is explained, a booking let in is over capacity", () => {
+    const later = ttl + 5_000;
+    const refusals = [book(undefined, "slot-1", "p3", later, later + 10, full), book(undefined, "slot-2", "p3", later, later + 10, full)];
+    expect(checkHistory([...visited(), ...refusals], record(visits())).violations).toEqual([]);
+    const admitted = [book("c", "slot-1", "p3", later, later + 10), book("d", "slot-2", "p4", later, later + 10)];
+    const database = record([...visits(), appointment("c", "slot-1", "p3", later + 2), appointment("d", "slot-2", "p4", later + 2)]);
+    expect(properties([...visited(), ...admitted], database)).toEqual(["capacity", "capacity"]);
+  });
+
+  it("reports an acknowledged check-in, completion and no-show the database lacks, and visit steps nobody asked for", () => {
+    const unrecorded = [
+      appointment("a", "slot-1", "p1", 2, [["APPOINTMENT_CONFIRMED", 102]]),
+      appointment("b", "slot-2", "p2", 2, [["APPOINTMENT_CONFIRMED", 102]]),
+    ];
+    expect(properties(visited(), record(unrecorded))).toEqual(["acknowledged-recorded", "acknowledged-recorded", "acknowledged-recorded"]);
+    const unasked = visited().filter((operation) => !["check_in", "complete", "no_show"].includes(operation.kind));
+    expect(properties(unasked, record(visits()))).toEqual(["nothing-unasked", "nothing-unasked", "nothing-unasked"]);
+    // A step of unknown fate sent before its event explains it.
+    const unknown = [...unasked, checkIn("a", 150, 10_000, noAnswer), complete("a", 250, 10_000, noAnswer), noShow("b", 350, 10_000, noAnswer)];
+    expect(properties(unknown, record(visits()))).toEqual([]);
+  });
+});

@@ -8,11 +8,13 @@
  * promises; the properties are this service's own.
  *
  *   capacity               at no instant does a slot hold more occupants
- *                          (confirmed appointments and holds before their
- *                          expiry) than its capacity plus recorded overbookings;
- *   acknowledged-recorded  every acknowledged booking, confirm, cancel and move
- *                          is in the database with its event, written while
- *                          its request was in flight;
+ *                          (confirmed appointments, their visits whatever
+ *                          came of them, and holds before their expiry) than
+ *                          its capacity plus recorded overbookings;
+ *   acknowledged-recorded  every acknowledged booking, confirm, cancel, move,
+ *                          check-in, completion and no-show is in the
+ *                          database with its event, written while its
+ *                          request was in flight;
  *   nothing-unasked        every appointment and every event answers to a
  *                          request that was sent (acknowledged or of unknown
  *                          fate), or, for an expiry, to the clock;
@@ -35,7 +37,9 @@
  *   booking, the answer's arrival; otherwise created_at + commitLagMs;
  * - it stopped occupying it at the earliest at the start of the cancelling
  *   transaction, or at the hold's expires_at, which is exact (the database
- *   compares it with the clock, not with a commit);
+ *   compares it with the clock, not with a commit); a confirmed appointment
+ *   never lapses, and a check-in, completion or no-show ends nothing: an
+ *   arrived, fulfilled or noshow appointment keeps its place for good;
  * - a move is a cancel of the old place and a booking of the new one in one
  *   transaction: the old place ends at the move's start at the earliest,
  *   the new one begins at its commit at the latest, and a hold that moved
@@ -88,11 +92,24 @@ export const defaultClockToleranceMs = 5;
 export const defaultCommitLagMs = 5_000;
 
 type Kind = HistoryOperation["kind"];
-const eventOf: Record<Exclude<Kind, "reschedule">, RecordedEvent["type"]> = {
+type Step = Exclude<Kind, "reschedule">;
+const eventOf: Record<Step, RecordedEvent["type"]> = {
   book: "APPOINTMENT_CREATED",
   confirm: "APPOINTMENT_CONFIRMED",
   cancel: "APPOINTMENT_CANCELLED",
+  check_in: "APPOINTMENT_CHECKED_IN",
+  complete: "APPOINTMENT_COMPLETED",
+  no_show: "APPOINTMENT_NO_SHOW",
 };
+const stepOfEvent = new Map<RecordedEvent["type"], Exclude<Step, "book">>([
+  ["APPOINTMENT_CONFIRMED", "confirm"],
+  ["APPOINTMENT_CANCELLED", "cancel"],
+  ["APPOINTMENT_CHECKED_IN", "check_in"],
+  ["APPOINTMENT_COMPLETED", "complete"],
+  ["APPOINTMENT_NO_SHOW", "no_show"],
+]);
+const visitEvents: RecordedEvent["type"][] = ["APPOINTMENT_CHECKED_IN", "APPOINTMENT_COMPLETED", "APPOINTMENT_NO_SHOW"];
+const steps = Object.keys(eventOf) as Step[];
 
 /** Checks a history against the database's record; see the header for the properties and the time rules. */
 export function checkHistory(history: HistoryOperation[], record: DatabaseRecord, options: HistoryCheckOptions = {}): HistoryVerdict {
@@ -112,10 +129,10 @@ export function checkHistory(history: HistoryOperation[], record: DatabaseRecord
     }
     return spans;
   };
-  const acks = { book: acknowledged("book"), confirm: acknowledged("confirm"), cancel: acknowledged("cancel") };
+  const acks = Object.fromEntries(steps.map((kind) => [kind, acknowledged(kind)])) as Record<Step, Map<string, HistoryOperation>>;
 
   // acknowledged-recorded
-  for (const kind of ["book", "confirm", "cancel"] as const) {
+  for (const kind of steps) {
     for (const [id, op] of acks[kind]) {
       const appointment = appointments.get(id);
       const event = appointment && firstEvent(appointment, eventOf[kind]);
@@ -161,7 +178,7 @@ export function checkHistory(history: HistoryOperation[], record: DatabaseRecord
       unknownBookings.set(key, [...(unknownBookings.get(key) ?? []), op]);
     }
   }
-  const askedOf = (kind: "confirm" | "cancel", id: string, at: number): boolean =>
+  const askedOf = (kind: Exclude<Step, "book">, id: string, at: number): boolean =>
     acks[kind].has(id) || history.some((op) => op.kind === kind && op.appointmentId === id && op.answer.outcome === "unknown" && op.startedAt - tolerance <= at);
   const byCreation = [...record.appointments].sort((a, b) => (firstEvent(a, "APPOINTMENT_CREATED")?.at ?? 0) - (firstEvent(b, "APPOINTMENT_CREATED")?.at ?? 0));
   for (const appointment of byCreation) {
@@ -188,11 +205,9 @@ export function checkHistory(history: HistoryOperation[], record: DatabaseRecord
             op.kind === "reschedule" && op.appointmentId === id && op.answer.outcome !== "refused" && op.slotId === event.toSlotId && op.startedAt - tolerance <= event.at,
         );
         if (!asked) unasked(`no move of it to slot ${event.toSlotId} was acknowledged or left without an answer before then`);
-      } else if (event.type === "APPOINTMENT_CONFIRMED" || event.type === "APPOINTMENT_CANCELLED") {
-        const kind = event.type === "APPOINTMENT_CONFIRMED" ? "confirm" : "cancel";
-        if (!askedOf(kind, id, event.at)) unasked(`no ${kind} of it was acknowledged or left without an answer before then`);
       } else {
-        unasked("the history sends no visit steps");
+        const kind = stepOfEvent.get(event.type)!;
+        if (!askedOf(kind, id, event.at)) unasked(`no ${kind} of it was acknowledged or left without an answer before then`);
       }
     }
   }
@@ -224,7 +239,8 @@ export function checkHistory(history: HistoryOperation[], record: DatabaseRecord
     const created = firstEvent(appointment, "APPOINTMENT_CREATED");
     if (!created) continue;
     const cancelled = firstEvent(appointment, "APPOINTMENT_CANCELLED");
-    const confirmed = firstEvent(appointment, "APPOINTMENT_CONFIRMED");
+    // Confirmed, or past it to a visit: from then on the place never lapses.
+    const confirmed = firstEvent(appointment, "APPOINTMENT_CONFIRMED") ?? appointment.events.find((event) => visitEvents.includes(event.type));
     const booking = acks.book.get(appointment.id);
     const cancel = acks.cancel.get(appointment.id);
     const cancelCommittedBy = cancelled ? Math.min(cancelled.at + commitLag, cancel ? cancel.endedAt + tolerance : Infinity) : Infinity;

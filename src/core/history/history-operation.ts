@@ -1,5 +1,7 @@
 /** A client's request as the history records it, from its first send to its final answer. */
-export type OperationKind = "book" | "confirm" | "cancel" | "reschedule";
+export type OperationKind = "book" | "confirm" | "cancel" | "reschedule" | VisitKind;
+/** The visit's steps: check-in (confirmed → arrived), completion (arrived → fulfilled), no-show (confirmed → noshow). */
+export type VisitKind = "check_in" | "complete" | "no_show";
 
 /**
  * How a request ended for the client:
@@ -12,7 +14,7 @@ export type OperationAnswer = { outcome: "ok" } | { outcome: "refused"; code: st
 
 export interface HistoryOperation {
   kind: OperationKind;
-  /** book: the id its answer carried (acknowledged only); confirm, cancel and reschedule: the appointment asked for. */
+  /** book: the id its answer carried (acknowledged only); every other kind: the appointment asked for. */
   appointmentId?: string;
   /** book: the slot and patient asked for; reschedule: the slot asked for. */
   slotId?: string;

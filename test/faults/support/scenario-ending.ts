@@ -50,8 +50,11 @@ function measureLoss(verdict: RunVerdict, ledger: Ledger, faultAt: number, viola
     book: new Set(verdict.lostBookings),
     confirm: new Set(verdict.lostConfirms),
     cancel: new Set(verdict.lostCancels),
-    // The load driver moves nothing.
+    // The load driver moves nothing and records no visit.
     reschedule: new Set<string>(),
+    check_in: new Set<string>(),
+    complete: new Set<string>(),
+    no_show: new Set<string>(),
   };
   const lostBeforeFault = ledger.history.operations.filter(
     (op) => op.answer.outcome === "ok" && op.appointmentId !== undefined && lost[op.kind].has(op.appointmentId) && op.endedAt <= faultAt,
