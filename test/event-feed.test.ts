@@ -23,7 +23,8 @@ import { authEnv, token } from "./support/tokens.js";
  * woken by a notification (LISTEN), not found by polling.
  */
 
-const env = { ...authEnv, RATE_LIMIT_POINTS: "1000000", EVENT_FEED_POLL: "1m" };
+// 1 000 streams from one address below: more than WATCH_STREAMS_PER_ADDRESS allows by default.
+const env = { ...authEnv, RATE_LIMIT_POINTS: "1000000", EVENT_FEED_POLL: "1m", WATCH_STREAMS_PER_ADDRESS: "2000" };
 let served: ServedDatabase;
 let other: ServerProcess;
 let staff: string;

@@ -64,6 +64,7 @@ export async function startApi({ config, logger, host, lock, poolSize, key, feed
       host,
       tls,
       watchLimits: config.healthWatchLimits,
+      watchEventsPerAddress: config.watchStreamsPerAddress,
       ...access,
     }).catch((error: unknown) => {
       throw listenFailure(error, config.httpPort) ?? error;

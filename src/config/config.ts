@@ -40,6 +40,8 @@ export interface Config {
   healthWatchLimits: { perConnection: number; perAddress: number };
   /** The most events one WatchEvents or SSE stream may have waiting to be sent before it ends. */
   watchBuffer: number;
+  /** The most WatchEvents and /events/stream streams open at once from one client address. */
+  watchStreamsPerAddress: number;
   /** The event feed's safety poll: each process reads the log this often even when no notification came. */
   eventFeedPollMs: number;
   /** Webhook deliveries: tries before a delivery is dead, each try's timeout, the first retry's delay (doubling, with jitter), and whether prod admits http:// and private addresses. */
@@ -93,6 +95,7 @@ const defaults = {
   HEALTH_WATCH_MAX_PER_CONNECTION: "10",
   HEALTH_WATCH_MAX_PER_ADDRESS: "100",
   WATCH_BUFFER: "1000",
+  WATCH_STREAMS_PER_ADDRESS: "100",
   EVENT_FEED_POLL: "2s",
   WEBHOOK_MAX_ATTEMPTS: "10",
   WEBHOOK_TIMEOUT: "10s",
@@ -123,6 +126,7 @@ const meanings: Record<ConfigVariable, string> = {
   HEALTH_WATCH_MAX_PER_CONNECTION: "the most grpc.health.v1 Watch streams open at once on one connection",
   HEALTH_WATCH_MAX_PER_ADDRESS: "the most grpc.health.v1 Watch streams open at once from one client address",
   WATCH_BUFFER: "the most events one WatchEvents or /events/stream stream may have waiting to be sent; beyond it the stream ends with the position to resume from",
+  WATCH_STREAMS_PER_ADDRESS: "the most WatchEvents and /events/stream streams open at once from one client address; beyond it a new one is refused with too_many_streams",
   EVENT_FEED_POLL: "how often each process reads the event log even without a notification",
   WEBHOOK_MAX_ATTEMPTS: "webhook-worker: tries of one delivery before it is dead-lettered",
   WEBHOOK_TIMEOUT: "webhook-worker: how long one delivery may take before it counts as failed",
@@ -189,6 +193,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       perAddress: wholeNumber("HEALTH_WATCH_MAX_PER_ADDRESS", valueOrDefault("HEALTH_WATCH_MAX_PER_ADDRESS"), 1, "streams"),
     },
     watchBuffer: wholeNumber("WATCH_BUFFER", valueOrDefault("WATCH_BUFFER"), 1, "events"),
+    watchStreamsPerAddress: wholeNumber("WATCH_STREAMS_PER_ADDRESS", valueOrDefault("WATCH_STREAMS_PER_ADDRESS"), 1, "streams"),
     eventFeedPollMs: readDuration("setting", "EVENT_FEED_POLL", valueOrDefault("EVENT_FEED_POLL")),
     webhooks: {
       maxAttempts: wholeNumber("WEBHOOK_MAX_ATTEMPTS", valueOrDefault("WEBHOOK_MAX_ATTEMPTS"), 1, "tries"),

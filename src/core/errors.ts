@@ -44,6 +44,7 @@ export type ErrorCode =
   | "permission_denied"
   | "rate_limited"
   | "watch_buffer_full"
+  | "too_many_streams"
   | "unavailable"
   | "internal_error";
 

@@ -8,6 +8,7 @@ import { procedureChain } from "../../src/transport/procedures/procedure-chain.j
 import { ProcedureTable, type Procedure } from "../../src/transport/procedures/procedure-table.js";
 import type { Admit } from "../../src/transport/security/admission.js";
 import { createSchedHandler } from "../../src/transport/server/sched-server.js";
+import { defaultStreamsPerAddress } from "../../src/transport/services/event-service.js";
 import { schedServices } from "../../src/transport/services/sched-services.js";
 
 const dependenciesUp = { postgres: () => Promise.resolve(true), redis: () => Promise.resolve(true) };
@@ -19,7 +20,7 @@ export function schedHandler(core: CoreServices, admit?: Admit): (req: NodeReque
 
 /** The sched services' procedures, chain included, for a protocol's handler tried on its own. */
 export function schedProcedures(core: CoreServices): readonly Procedure[] {
-  return new ProcedureTable(schedServices(core), procedureChain({ metrics: createServerMetrics(), logger: silentLogger })).procedures;
+  return new ProcedureTable(schedServices(core, { streamsPerAddress: defaultStreamsPerAddress }), procedureChain({ metrics: createServerMetrics(), logger: silentLogger })).procedures;
 }
 
 /** Runs a handler tried on its own as the server runs it once `caller` is admitted. */

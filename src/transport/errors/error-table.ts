@@ -59,6 +59,7 @@ export const errorStatuses: Record<ErrorCode, ErrorStatus> = {
   permission_denied: { code: Code.PermissionDenied, http: 403 },
   rate_limited: { code: Code.ResourceExhausted, http: 429 },
   watch_buffer_full: { code: Code.ResourceExhausted, http: 429 },
+  too_many_streams: { code: Code.ResourceExhausted, http: 429 },
   unavailable: { code: Code.Unavailable, http: 503 },
   internal_error: { code: Code.Internal, http: 500 },
 };

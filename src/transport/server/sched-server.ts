@@ -21,6 +21,7 @@ import { createRestTranscoder, restNotFound } from "../rest/rest-handler.js";
 import { openAdmission, type Admit } from "../security/admission.js";
 import { withCaller } from "../security/caller-context.js";
 import type { AuthorizeHeaders } from "../security/metrics-access.js";
+import { defaultStreamsPerAddress } from "../services/event-service.js";
 import { schedServices } from "../services/sched-services.js";
 import { createRequestHandler } from "./request-handler.js";
 import { startServer, type RunningServer, type ServerTimeouts } from "./start-server.js";
@@ -39,6 +40,8 @@ export interface SchedHandlerOptions {
   authorizeMetrics?: AuthorizeHeaders;
   /** Bounds on open health Watch streams; defaultWatchLimits without it. */
   watchLimits?: WatchStreamLimitsOptions;
+  /** The most WatchEvents streams open at once from one client address (WATCH_STREAMS_PER_ADDRESS); defaultStreamsPerAddress without it. */
+  watchEventsPerAddress?: number;
 }
 
 export interface SchedServerOptions extends SchedHandlerOptions {
@@ -59,7 +62,7 @@ const defaultMaxBodyBytes = 1024 * 1024;
 export function createSchedHandler(options: SchedHandlerOptions, shutdown?: AbortSignal): (req: NodeRequest, res: NodeResponse) => void {
   const { core, probes, metrics, logger, maxBodyBytes = defaultMaxBodyBytes } = options;
   const observer = { metrics, logger };
-  const sched = schedServices(core);
+  const sched = schedServices(core, { streamsPerAddress: options.watchEventsPerAddress ?? defaultStreamsPerAddress });
   const health = grpcHealthService({ probes, services: sched.map(({ service }) => service.typeName), watchLimits: options.watchLimits });
   const reflection = grpcReflectionServices([...sched, health].map(({ service }) => service));
   const procedures = new ProcedureTable([...sched, health, ...reflection], procedureChain(observer));

@@ -1,9 +1,11 @@
-import type { ServiceImpl } from "@connectrpc/connect";
-import { EventService } from "../../../gen/sched/v1/event_service_pb.js";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { EventService, type WatchEventsRequest } from "../../../gen/sched/v1/event_service_pb.js";
 import { SchedError } from "../../core/errors.js";
 import type { AppointmentEventType } from "../../core/model/appointment.js";
 import type { CoreServices } from "../../core/services/core-services.js";
+import { WatchStreamLimits } from "../health/watch-stream-limits.js";
 import { callerOf } from "../security/caller-context.js";
+import { clientAddressOf } from "../security/client-address.js";
 import { appointmentEventMessage, eventTypeOf } from "./messages.js";
 
 /**
@@ -13,27 +15,56 @@ import { appointmentEventMessage, eventTypeOf } from "./messages.js";
  */
 export const lastEventIdHeader = "last-event-id";
 
-export function eventService({ events }: CoreServices): ServiceImpl<typeof EventService> {
+/** WATCH_STREAMS_PER_ADDRESS unless configured. */
+export const defaultStreamsPerAddress = 100;
+
+export interface EventServiceOptions {
+  /** The most streams open at once from one client address, over every protocol (WATCH_STREAMS_PER_ADDRESS). */
+  streamsPerAddress: number;
+}
+
+/**
+ * WatchEvents, which REST serves as /events/stream too. A stream lives as
+ * long as its client wants and holds a buffer of WATCH_BUFFER events, so one
+ * client address may hold only so many at once.
+ */
+export function eventService({ events }: CoreServices, { streamsPerAddress }: EventServiceOptions): ServiceImpl<typeof EventService> {
+  const open = new WatchStreamLimits({ perConnection: Number.POSITIVE_INFINITY, perAddress: streamsPerAddress });
   return {
     async *watchEvents(request, context) {
-      const eventTypes = request.eventTypes.map((value): AppointmentEventType => {
-        const type = eventTypeOf(value);
-        if (type === undefined) throw new SchedError("invalid_argument", `event_types: ${value} is not an event type`);
-        return type;
-      });
-      const lastEventId = context.protocolName === "rest" ? context.requestHeader.get(lastEventIdHeader) : null;
-      const stream = events.watch(
-        callerOf(context),
-        {
-          after: lastEventId ?? request.after,
-          slotId: request.slotId,
-          clinicianId: request.clinicianId,
-          patientId: request.patientId,
-          eventTypes,
-        },
-        context.signal,
-      );
-      for await (const event of stream) yield { event: appointmentEventMessage(event) };
+      const release = open.open(undefined, clientAddressOf(context));
+      if (typeof release === "string") {
+        throw new SchedError(
+          "too_many_streams",
+          `this address already has ${streamsPerAddress} event streams open (WATCH_STREAMS_PER_ADDRESS): close one before opening another`,
+        );
+      }
+      try {
+        yield* watch(request, context);
+      } finally {
+        release();
+      }
     },
   };
+
+  async function* watch(request: WatchEventsRequest, context: HandlerContext) {
+    const eventTypes = request.eventTypes.map((value): AppointmentEventType => {
+      const type = eventTypeOf(value);
+      if (type === undefined) throw new SchedError("invalid_argument", `event_types: ${value} is not an event type`);
+      return type;
+    });
+    const lastEventId = context.protocolName === "rest" ? context.requestHeader.get(lastEventIdHeader) : null;
+    const stream = events.watch(
+      callerOf(context),
+      {
+        after: lastEventId ?? request.after,
+        slotId: request.slotId,
+        clinicianId: request.clinicianId,
+        patientId: request.patientId,
+        eventTypes,
+      },
+      context.signal,
+    );
+    for await (const event of stream) yield { event: appointmentEventMessage(event) };
+  }
 }

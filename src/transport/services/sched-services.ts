@@ -9,18 +9,18 @@ import { served, type ServedService } from "../procedures/procedure-table.js";
 import { appointmentService } from "./appointment-service.js";
 import { directoryService } from "./directory-service.js";
 import { scheduleService } from "./schedule-service.js";
-import { eventService } from "./event-service.js";
+import { eventService, type EventServiceOptions } from "./event-service.js";
 import { webhookService } from "./webhook-service.js";
 import { slotService } from "./slot-service.js";
 
 /** The sched services on the core; every one of their calls needs a caller. */
-export function schedServices(core: CoreServices): ServedService[] {
+export function schedServices(core: CoreServices, events: EventServiceOptions): ServedService[] {
   return [
     served(AppointmentService, appointmentService(core), "caller"),
     served(SlotService, slotService(core), "caller"),
     served(DirectoryService, directoryService(core), "caller"),
     served(ScheduleService, scheduleService(core), "caller"),
-    served(EventService, eventService(core), "caller"),
+    served(EventService, eventService(core, events), "caller"),
     served(WebhookService, webhookService(core), "caller"),
   ];
 }
