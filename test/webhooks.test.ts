@@ -172,6 +172,15 @@ describe("deliveries", () => {
       expect(deliveries).toHaveLength(1);
       expect(deliveries[0]).toMatchObject({ status: "dead", attempts: 3, last_status: 0, delivered_at: null, event: { appointment_id: id, event_type: "APPOINTMENT_CANCELLED" } });
       expect(deliveries[0].last_error).not.toBe("");
+      // Every server reports the deliveries by state from the database, whichever worker made them.
+      const metrics = await fetch(`${served.server.url}/metrics`).then((response) => response.text());
+      expect(metrics.split("\n").filter((line) => line.startsWith("sched_webhook_"))).toEqual([
+        'sched_webhook_deliveries{state="delivered"} 0',
+        'sched_webhook_deliveries{state="retrying"} 0',
+        'sched_webhook_deliveries{state="dead"} 1',
+        'sched_webhook_deliveries{state="waiting"} 0',
+        "sched_webhook_oldest_undelivered_seconds 0",
+      ]);
     } finally {
       await worker.stop("SIGKILL");
       await rest("DELETE", `/webhooks/${hook.id}`);

@@ -9,6 +9,7 @@ import { listWebhookDeliveries } from "./sql/list-webhook-deliveries.js";
 import { listWebhooks } from "./sql/list-webhooks.js";
 import { planWebhookDeliveries } from "./sql/plan-webhook-deliveries.js";
 import { settleWebhookDelivery } from "./sql/settle-webhook-delivery.js";
+import { webhookDeliveryFigures } from "./sql/webhook-delivery-figures.js";
 import { translated } from "./translate-error.js";
 
 export class PostgresWebhookStore implements WebhookStore {
@@ -40,5 +41,9 @@ export class PostgresWebhookStore implements WebhookStore {
 
   settle(id: string, outcome: DeliveryOutcome, next: { dead: boolean; retryInMs: number }) {
     return translated(() => settleWebhookDelivery(this.db, id, outcome, next));
+  }
+
+  figures() {
+    return translated(() => webhookDeliveryFigures(this.db));
   }
 }

@@ -32,5 +32,18 @@ export interface ClaimedDelivery {
   event: AppointmentEvent;
 }
 
+/** Every webhook's deliveries by state, for /metrics. */
+export interface DeliveryFigures {
+  delivered: number;
+  /** Dead-lettered after WEBHOOK_MAX_ATTEMPTS failed tries. */
+  dead: number;
+  /** Pending after at least one failed try. */
+  retrying: number;
+  /** Pending, not tried yet. */
+  waiting: number;
+  /** How long the oldest pending delivery has waited since it was planned; 0 when none is pending. */
+  oldestUndeliveredSeconds: number;
+}
+
 /** What one try came to. */
 export type DeliveryOutcome = { ok: true; status: number } | { ok: false; status: number | null; error: string };

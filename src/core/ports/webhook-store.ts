@@ -1,5 +1,5 @@
 import type { AppointmentEventType } from "../model/appointment.js";
-import type { ClaimedDelivery, Delivery, DeliveryOutcome, Webhook } from "../model/webhook.js";
+import type { ClaimedDelivery, Delivery, DeliveryFigures, DeliveryOutcome, Webhook } from "../model/webhook.js";
 
 export interface WebhookStore {
   /** Registers a webhook that follows the feed from its current head. */
@@ -19,6 +19,8 @@ export interface WebhookStore {
   claim(limit: number, leaseMs: number): Promise<ClaimedDelivery[]>;
   /** Records a try: delivered, retried after `retryInMs`, or dead. */
   settle(id: string, outcome: DeliveryOutcome, next: { dead: boolean; retryInMs: number }): Promise<void>;
+  /** Every webhook's deliveries counted by state. */
+  figures(): Promise<DeliveryFigures>;
 }
 
 /** Sends one delivery; never throws: a failure is an outcome. */

@@ -3,7 +3,7 @@ import { requireStaffOrService } from "../access/policy.js";
 import { SchedError } from "../errors.js";
 import { requireUuid } from "../ids.js";
 import type { AppointmentEventType } from "../model/appointment.js";
-import type { Delivery, Webhook } from "../model/webhook.js";
+import type { Delivery, DeliveryFigures, Webhook } from "../model/webhook.js";
 import type { WebhookStore, WebhookTargetPolicy } from "../ports/webhook-store.js";
 
 export interface WebhooksOptions {
@@ -37,6 +37,11 @@ export class Webhooks {
   async delete(caller: Caller, id: string | undefined): Promise<void> {
     requireStaffOrService(caller, "manage webhooks");
     if (!(await this.options.store.delete(requireUuid(id, "invalid_webhook_id", "webhook id")))) throw notFound();
+  }
+
+  /** Every webhook's deliveries by state, for the operator's metrics: no caller's, so no access check. */
+  deliveryFigures(): Promise<DeliveryFigures> {
+    return this.options.store.figures();
   }
 
   async deliveries(caller: Caller, id: string | undefined, limit: number | undefined): Promise<Delivery[]> {

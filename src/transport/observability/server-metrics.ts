@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { DeliveryFigures } from "../../core/model/webhook.js";
 
 export interface ServerMetrics {
   registry: Registry;
@@ -11,7 +12,14 @@ export interface ServerMetrics {
   slotLocks: Counter<"outcome">;
   /** Places bookings and moves took beyond a slot's capacity, each once, by procedure (CreateAppointment, RescheduleAppointment). */
   overbookings: Counter<"procedure">;
+  /** WatchEvents and /events/stream streams open now, over every protocol. */
+  watchStreams: Gauge;
+  /** Events sent to those streams. */
+  watchEventsSent: Counter;
+  /** Streams ended with watch_buffer_full: they fell more than WATCH_BUFFER events behind. */
+  watchBufferFull: Counter;
 }
+
 
 /** What pg.Pool reports about its connections. */
 export interface PoolUsage {
@@ -69,7 +77,61 @@ export function createServerMetrics(): ServerMetrics {
       labelNames: ["procedure"],
       registers: [registry],
     }),
+    watchStreams: new Gauge({
+      name: "sched_watch_streams",
+      help: "WatchEvents and /events/stream streams open now",
+      registers: [registry],
+    }),
+    watchEventsSent: new Counter({
+      name: "sched_watch_events_sent_total",
+      help: "Events sent to WatchEvents and /events/stream streams",
+      registers: [registry],
+    }),
+    watchBufferFull: new Counter({
+      name: "sched_watch_buffer_full_total",
+      help: "Streams ended with watch_buffer_full: they fell more than WATCH_BUFFER events behind",
+      registers: [registry],
+    }),
   };
+}
+
+/**
+ * Gauges of every webhook's deliveries, read from the database at scrape
+ * time (one read per scrape serves both), so that every instance reports the
+ * same figures whichever webhook-worker did the work: aggregate them across
+ * instances with max, not sum. While the database does not answer they keep
+ * their last values, and the rest of /metrics is served as ever.
+ */
+export function registerWebhookGauges(registry: Registry, read: () => Promise<DeliveryFigures>): void {
+  let scrape: { at: number; figures: Promise<DeliveryFigures | undefined> } | undefined;
+  const figures = (): Promise<DeliveryFigures | undefined> => {
+    if (scrape === undefined || Date.now() - scrape.at > 1_000) scrape = { at: Date.now(), figures: read().catch(() => undefined) };
+    return scrape.figures;
+  };
+  new Gauge({
+    name: "sched_webhook_deliveries",
+    help: "Webhook deliveries by state: delivered, retrying (a try failed, another is due), dead (dead-lettered), waiting (not tried yet)",
+    labelNames: ["state"],
+    registers: [registry],
+    async collect() {
+      const read = await figures();
+      if (read === undefined) return;
+      const { delivered, dead, retrying, waiting } = read;
+      this.set({ state: "delivered" }, delivered);
+      this.set({ state: "retrying" }, retrying);
+      this.set({ state: "dead" }, dead);
+      this.set({ state: "waiting" }, waiting);
+    },
+  });
+  new Gauge({
+    name: "sched_webhook_oldest_undelivered_seconds",
+    help: "How long the oldest undelivered (pending) webhook delivery has waited; 0 when none",
+    registers: [registry],
+    async collect() {
+      const read = await figures();
+      if (read !== undefined) this.set(read.oldestUndeliveredSeconds);
+    },
+  });
 }
 
 /** Gauges read from the pool at scrape time. */

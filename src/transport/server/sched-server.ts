@@ -62,7 +62,7 @@ const defaultMaxBodyBytes = 1024 * 1024;
 export function createSchedHandler(options: SchedHandlerOptions, shutdown?: AbortSignal): (req: NodeRequest, res: NodeResponse) => void {
   const { core, probes, metrics, logger, maxBodyBytes = defaultMaxBodyBytes } = options;
   const observer = { metrics, logger };
-  const sched = schedServices(core, { streamsPerAddress: options.watchEventsPerAddress ?? defaultStreamsPerAddress });
+  const sched = schedServices(core, { streamsPerAddress: options.watchEventsPerAddress ?? defaultStreamsPerAddress, metrics });
   const health = grpcHealthService({ probes, services: sched.map(({ service }) => service.typeName), watchLimits: options.watchLimits });
   const reflection = grpcReflectionServices([...sched, health].map(({ service }) => service));
   const procedures = new ProcedureTable([...sched, health, ...reflection], procedureChain(observer));

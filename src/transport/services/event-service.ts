@@ -1,9 +1,10 @@
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { EventService, type WatchEventsRequest } from "../../../gen/sched/v1/event_service_pb.js";
-import { SchedError } from "../../core/errors.js";
+import { isSchedError, SchedError } from "../../core/errors.js";
 import type { AppointmentEventType } from "../../core/model/appointment.js";
 import type { CoreServices } from "../../core/services/core-services.js";
 import { WatchStreamLimits } from "../health/watch-stream-limits.js";
+import type { ServerMetrics } from "../observability/server-metrics.js";
 import { callerOf } from "../security/caller-context.js";
 import { clientAddressOf } from "../security/client-address.js";
 import { appointmentEventMessage, eventTypeOf } from "./messages.js";
@@ -21,6 +22,8 @@ export const defaultStreamsPerAddress = 100;
 export interface EventServiceOptions {
   /** The most streams open at once from one client address, over every protocol (WATCH_STREAMS_PER_ADDRESS). */
   streamsPerAddress: number;
+  /** Open streams, events sent and streams ended for a full buffer; uncounted without it. */
+  metrics?: Pick<ServerMetrics, "watchStreams" | "watchEventsSent" | "watchBufferFull">;
 }
 
 /**
@@ -28,7 +31,7 @@ export interface EventServiceOptions {
  * long as its client wants and holds a buffer of WATCH_BUFFER events, so one
  * client address may hold only so many at once.
  */
-export function eventService({ events }: CoreServices, { streamsPerAddress }: EventServiceOptions): ServiceImpl<typeof EventService> {
+export function eventService({ events }: CoreServices, { streamsPerAddress, metrics }: EventServiceOptions): ServiceImpl<typeof EventService> {
   const open = new WatchStreamLimits({ perConnection: Number.POSITIVE_INFINITY, perAddress: streamsPerAddress });
   return {
     async *watchEvents(request, context) {
@@ -39,9 +42,17 @@ export function eventService({ events }: CoreServices, { streamsPerAddress }: Ev
           `this address already has ${streamsPerAddress} event streams open (WATCH_STREAMS_PER_ADDRESS): close one before opening another`,
         );
       }
+      metrics?.watchStreams.inc();
       try {
-        yield* watch(request, context);
+        for await (const message of watch(request, context)) {
+          metrics?.watchEventsSent.inc();
+          yield message;
+        }
+      } catch (error) {
+        if (isSchedError(error, "watch_buffer_full")) metrics?.watchBufferFull.inc();
+        throw error;
       } finally {
+        metrics?.watchStreams.dec();
         release();
       }
     },
