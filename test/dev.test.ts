@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -115,6 +117,28 @@ describe("sched dev", () => {
     const ready = await call("GET", `${dev.url}/health/ready`);
     // and no Redis is configured, which readiness says rather than "ok".
     expect(ready).toEqual({ status: 200, json: { status: "ok", checks: { postgres: "ok", redis: "not_configured" } } });
+
+    // A webhook added in dev is delivered by the webhook worker dev runs.
+    const received: Array<{ type: string; appointmentId: string }> = [];
+    const receiver = http.createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      request.on("end", () => {
+        const event = JSON.parse(body) as { type: string; data: { appointment_id: string } };
+        received.push({ type: event.type, appointmentId: event.data.appointment_id });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    try {
+      const hook = await call("POST", `${dev.url}/webhooks`, { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks` });
+      expect(hook.status).toBe(201);
+      const later = await call("POST", `${dev.url}/appointments`, { slot_id: next.json.slots[0].id, patient_id: dev.patientId });
+      expect(later.status).toBe(201);
+      await expect.poll(() => received, { timeout: 15_000 }).toContainEqual({ type: "appointment.created", appointmentId: later.json.id });
+    } finally {
+      receiver.close();
+    }
 
     expect(await dev.stop()).toEqual({ code: 0, signal: null });
   });

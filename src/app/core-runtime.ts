@@ -10,6 +10,7 @@ import { createPool } from "../adapters/postgres/pool.js";
 import { createRedisConnection, type RedisConnection } from "../adapters/redis/create-redis-client.js";
 import { RedisSlotLock } from "../adapters/redis/redis-slot-lock.js";
 import type { Config } from "../config/config.js";
+import type { ChangeWakes } from "../core/ports/event-log.js";
 import type { Logger } from "../core/ports/logger.js";
 import type { SlotLock } from "../core/ports/slot-lock.js";
 import { Appointments } from "../core/services/appointments.js";
@@ -31,6 +32,8 @@ export interface CoreRuntime {
   redis: RedisConnection | undefined;
   /** Tells the event feed of every process that events were committed. */
   announce(): void;
+  /** Wakes on committed events, as the event feed does: for a webhook worker sharing the process (`sched dev`). */
+  wakes: ChangeWakes;
   close(): Promise<void>;
 }
 
@@ -94,6 +97,7 @@ export function createCoreRuntime({ config, logger, lock, decorateLock, poolSize
     lock: slotLock,
     redis,
     announce: () => changes.announce(),
+    wakes: changes,
     async close() {
       events.close();
       await changes.close();

@@ -3,6 +3,7 @@ import { ChangeSignal } from "../adapters/postgres/change-signal.js";
 import { createPool } from "../adapters/postgres/pool.js";
 import { PostgresWebhookStore } from "../adapters/postgres/postgres-webhook-store.js";
 import type { Config } from "../config/config.js";
+import type { ChangeWakes } from "../core/ports/event-log.js";
 import type { Logger } from "../core/ports/logger.js";
 import { WebhookDelivery } from "../core/services/webhook-delivery.js";
 import { appointmentEventJson } from "../transport/services/event-json.js";
@@ -17,16 +18,29 @@ export interface WebhookWorker {
   close(): Promise<void>;
 }
 
-/** The webhook delivery loop on PostgreSQL: what `sched webhook-worker` runs. */
-export function createWebhookWorker({ config, logger }: { config: Config; logger: Logger }): WebhookWorker {
-  const pool = createPool(config.postgresDsn as string, {
-    max: 4,
-    connectionTimeoutMs: config.postgresConnectTimeoutMs,
-    queryTimeoutMs: config.postgresQueryTimeoutMs,
-    logger,
-    applicationName: "sched-webhook-worker",
-  });
-  const changes = new ChangeSignal({ pool, listenDsn: config.postgresDsn, pollMs: config.eventFeedPollMs, logger });
+export interface WebhookWorkerOptions {
+  config: Config;
+  logger: Logger;
+  /** A pool to share (`sched dev`); without it the worker opens its own. */
+  pool?: pg.Pool;
+  /** What wakes the loop when events commit, shared with the API's event feed (`sched dev`); without it the worker listens itself. */
+  wakes?: ChangeWakes;
+}
+
+/** The webhook delivery loop on PostgreSQL: what `sched webhook-worker` runs, and `sched dev` beside its API. */
+export function createWebhookWorker({ config, logger, pool: sharedPool, wakes }: WebhookWorkerOptions): WebhookWorker {
+  const ownPool =
+    sharedPool === undefined
+      ? createPool(config.postgresDsn as string, {
+          max: 4,
+          connectionTimeoutMs: config.postgresConnectTimeoutMs,
+          queryTimeoutMs: config.postgresQueryTimeoutMs,
+          logger,
+          applicationName: "sched-webhook-worker",
+        })
+      : undefined;
+  const pool = sharedPool ?? ownPool!;
+  const changes = wakes === undefined ? new ChangeSignal({ pool, listenDsn: config.postgresDsn, pollMs: config.eventFeedPollMs, logger }) : undefined;
   const delivery = new WebhookDelivery({
     store: new PostgresWebhookStore(pool),
     sender: new HttpWebhookSender({ targets: webhookTargets(config), timeoutMs: config.webhooks.timeoutMs, renderEvent: appointmentEventJson }),
@@ -34,15 +48,16 @@ export function createWebhookWorker({ config, logger }: { config: Config; logger
     timeoutMs: config.webhooks.timeoutMs,
     retryBaseMs: config.webhooks.retryBaseMs,
   });
-  const loop = new WebhookLoop({ delivery, wakes: changes, idleMs: 1_000, logger });
+  const loop = new WebhookLoop({ delivery, wakes: wakes ?? changes!, idleMs: 1_000, logger });
   return {
     loop,
     delivery,
     pool,
+    /** Stops the loop, then closes what the worker opened itself. */
     async close() {
       await loop.stop();
-      await changes.close();
-      await pool.end();
+      await changes?.close();
+      await ownPool?.end();
     },
   };
 }

@@ -4,7 +4,7 @@ import { addConfigOptions } from "../config-options.js";
 import { runDev } from "../dev/run-dev.js";
 import { servingVariables } from "./serve.js";
 
-const devVariables: ConfigVariable[] = [...servingVariables, "WORKER_INTERVAL"];
+const devVariables: ConfigVariable[] = [...servingVariables, "WORKER_INTERVAL", "WEBHOOK_MAX_ATTEMPTS", "WEBHOOK_TIMEOUT", "WEBHOOK_RETRY_BASE"];
 
 interface DevFlags {
   dataDir: string;
@@ -24,7 +24,8 @@ export function registerDev(program: Command): void {
       "\nExamples:\n  sched dev\n  sched dev --data-dir /tmp/sched --http-port 9090 --reset\n  npm run dev -- --reset          (from the project's folder)\n\n" +
         "Without POSTGRES_DSN it runs PostgreSQL in the process (PGlite) on --data-dir; without\n" +
         "REDIS_URL or REDIS_ADDR it locks slots in the process. It migrates, seeds demo data into an\n" +
-        "empty database and runs the expiry worker. Single-instance only: never run two at once.",
+        "empty database and runs the expiry worker and the webhook worker. Single-instance only:\n" +
+        "never run two at once.",
     );
   addConfigOptions(command, devVariables);
   command.action(async (options: DevFlags & Record<string, unknown>) => {

@@ -20,8 +20,8 @@ export function devBanner(facts: DevBannerFacts): string {
     "",
     `sched dev is serving on ${url} (REST, Connect, gRPC-Web and gRPC), ready in ${(facts.startupMs / 1000).toFixed(1)} s`,
     "",
-    `  This is single-instance mode: one process with ${database}, ${facts.lockDescription}`,
-    "  and the expiry worker. Run one at a time, and not in production.",
+    `  This is single-instance mode: one process with ${database}, ${facts.lockDescription},`,
+    "  the expiry worker and the webhook worker. Run one at a time, and not in production.",
     "  Authentication is off: no token is asked for and every caller may do everything.",
     facts.embedded
       ? `  Data lives in ${facts.dataLocation} (start afresh with --reset). The embedded database takes no\n` +

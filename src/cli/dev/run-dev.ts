@@ -3,6 +3,7 @@ import { ensureDemoData } from "../../app/dev/demo-data.js";
 import { openDevDatabase } from "../../app/dev/dev-database.js";
 import { devSlotLock } from "../../app/dev/dev-slot-lock.js";
 import { createExpiryWorker } from "../../app/expiry-worker.js";
+import { createWebhookWorker } from "../../app/webhook-worker.js";
 import { requireFreePort } from "../../app/port-in-use.js";
 import { startApi } from "../../app/start-api.js";
 import type { Config, LoadConfigOptions } from "../../config/config.js";
@@ -19,8 +20,9 @@ export interface DevOptions {
 }
 
 /**
- * Database, API, demo data and expiry worker in one process, stopped in the
- * reverse order on SIGINT or SIGTERM (a second signal ends it at once).
+ * Database, API, demo data, expiry worker and webhook worker in one process,
+ * stopped in the reverse order on SIGINT or SIGTERM (a second signal ends it
+ * at once).
  */
 export async function runDev({ config, configSource, dataDir, reset, host }: DevOptions): Promise<void> {
   const logger = createCliLogger(config.appEnv);
@@ -37,6 +39,10 @@ export async function runDev({ config, configSource, dataDir, reset, host }: Dev
     const worker = createExpiryWorker({ config, logger, pool: api.runtime.pool, announce: api.runtime.announce });
     worker.loop.start();
     stops.push(() => worker.close());
+    // Woken by the API's own announcements: the embedded database takes no LISTEN connection.
+    const webhooks = createWebhookWorker({ config, logger, pool: api.runtime.pool, wakes: api.runtime.wakes });
+    webhooks.loop.start();
+    stops.push(() => webhooks.close());
     const address = `${displayHost(host)}:${api.server.port}`;
     logger.info({ url: api.url, port: api.server.port, data: database.location, demo_seeded: demo.seeded }, "sched dev serving");
     process.stdout.write(
