@@ -7,6 +7,8 @@ import { isPublicAddress, WebhookTargets } from "../src/adapters/http/target-add
 import { HttpWebhookSender } from "../src/adapters/http/http-webhook-sender.js";
 import { isSchedError } from "../src/core/errors.js";
 import { retryDelayMs } from "../src/core/webhooks/retry-delay.js";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { createSchedClient, errorReason } from "../src/client/index.js";
 import { restCall, type Json } from "./support/e2e-rest.js";
 import { sleep } from "./support/eventually.js";
 import { spawnSched, startServerProcess, type SchedChild, type ServerProcess } from "./support/sched-process.js";
@@ -141,6 +143,38 @@ describe("where webhooks may go", () => {
     const outcome = await sender.send({ id: "1", url: `http://localhost:${new URL(receiverUrl).port}/hooks`, secret: "whsec_" + Buffer.alloc(32, 7).toString("base64"), attempts: 1, event });
     expect(outcome.ok).toBe(false);
     expect(received).toEqual([]);
+  });
+
+  it("over the API of an APP_ENV=prod server: CreateWebhook refuses http:// and loopback or private targets, and admits them with WEBHOOK_ALLOW_PRIVATE_TARGETS=true", async () => {
+    const prodEnv = { POSTGRES_DSN: served.database.dsn, ...env, APP_ENV: "prod" };
+    const [strict, open] = await Promise.all([startServerProcess(prodEnv), startServerProcess({ ...prodEnv, WEBHOOK_ALLOW_PRIVATE_TARGETS: "true" })]);
+    const hooks: string[] = [];
+    try {
+      const create = (server: ServerProcess, url: string) => restCall(server.url, "POST", "/webhooks", { url }, { authorization: `Bearer ${staff}` });
+      const privateTargets = ["http://93.184.216.34/hooks", "https://127.0.0.1/hooks", "https://localhost/hooks", "https://10.1.2.3/hooks", "https://[::1]/hooks", "https://169.254.169.254/latest"];
+      for (const url of privateTargets) {
+        const refused = await create(strict, url);
+        expect([refused.status, refused.body.error], url).toEqual([400, "webhook_url_not_allowed"]);
+      }
+      // Over gRPC too: the policy is the service's, not the REST route's.
+      const grpc = createSchedClient({ baseUrl: strict.url, protocol: "grpc", token: staff });
+      const grpcRefusal = await grpc.webhooks.createWebhook({ url: receiverUrl }).then(() => undefined, (error: unknown) => ConnectError.from(error));
+      expect([grpcRefusal?.code, grpcRefusal && errorReason(grpcRefusal)]).toEqual([Code.InvalidArgument, "webhook_url_not_allowed"]);
+      const publicTarget = await create(strict, "https://93.184.216.34/hooks");
+      expect(publicTarget.status).toBe(201);
+      hooks.push(publicTarget.body.id);
+
+      for (const url of [...privateTargets, receiverUrl]) {
+        const admitted = await create(open, url);
+        expect(admitted.status, url).toBe(201);
+        hooks.push(admitted.body.id);
+      }
+      const overGrpc = await createSchedClient({ baseUrl: open.url, protocol: "grpc", token: staff }).webhooks.createWebhook({ url: receiverUrl });
+      hooks.push(overGrpc.webhook!.id);
+    } finally {
+      for (const id of hooks) await restCall(open.url, "DELETE", `/webhooks/${id}`, undefined, { authorization: `Bearer ${staff}` });
+      await Promise.all([strict.stop("SIGKILL"), open.stop("SIGKILL")]);
+    }
   });
 
   it("retries after a doubling delay with jitter, capped at an hour", () => {
