@@ -325,6 +325,26 @@ describe("visits, moves and overbooking", () => {
     expect(await occupants(slotId)).toBe(2);
   });
 
+  it("decides the marker itself for a place written with a limit: ordinary while the slot has room, overbooked once it is full", async () => {
+    const slotId = await createSlot(1);
+    const marked = async (id: string) => (await pool.query<{ overbooked: boolean }>(`SELECT overbooked FROM appointments WHERE id = $1`, [id])).rows[0]!.overbooked;
+    const insert = (client: pg.PoolClient, patientId: string, overbooked: boolean) =>
+      client.query<{ id: string }>(`INSERT INTO appointments (slot_id, patient_id, status, overbooked) VALUES ($1, $2, 'confirmed', $3) RETURNING id`, [
+        slotId,
+        patientId,
+        overbooked,
+      ]);
+    // Marked by its writer, as from a stale snapshot that saw the slot full: the free place is taken as an ordinary one.
+    const first = await withOverbookLimit(2, async (client) => (await insert(client, patientIds[12]!, true)).rows[0]!.id);
+    // Unmarked, as from a snapshot that saw room: the slot is full now, so it is an overbooking, with the occupancy it met.
+    const { second, met } = await withOverbookLimit(2, async (client) => {
+      const id = (await insert(client, patientIds[13]!, false)).rows[0]!.id;
+      const setting = await client.query<{ met: string }>(`SELECT current_setting('sched.occupants_met') AS met`);
+      return { second: id, met: setting.rows[0]!.met };
+    });
+    expect([await marked(first), await marked(second), met]).toEqual([false, true, "1"]);
+  });
+
   it("records the visits of an overbooked slot: a check-in takes no new place", async () => {
     const slotId = await createSlot(1);
     const ordinary = await booking(slotId, patientIds[10]!);
