@@ -51,11 +51,11 @@ async function rest(method: string, path: string, body?: unknown, bearer = staff
   return answer.body;
 }
 
-async function newSlot(): Promise<string> {
+async function newSlot(clinician = clinicianId): Promise<string> {
   const start = new Date(slotStart);
   slotStart += 30 * 60_000;
   const end = new Date(start.getTime() + 30 * 60_000);
-  return (await rest("POST", "/slots", { clinician_id: clinicianId, start_time: start.toISOString(), end_time: end.toISOString() })).slots[0].id;
+  return (await rest("POST", "/slots", { clinician_id: clinician, start_time: start.toISOString(), end_time: end.toISOString() })).slots[0].id;
 }
 
 /** Books and confirms on a new slot; returns the appointment and its events as GET /appointments/{id}/events lists them. */
@@ -197,6 +197,64 @@ describe("a move between slots", () => {
     // Handed out live, the creation reached the watcher of the slot it was made on; the move reaches both.
     expect(leaving.messages.map((message) => message.data.event_type)).toEqual(["APPOINTMENT_CREATED", "APPOINTMENT_RESCHEDULED"]);
     expect(arriving.messages.map((message) => message.data.event_type).at(-1)).toBe("APPOINTMENT_RESCHEDULED");
+  });
+
+  it("matches each event by where it happened, also when the stream reads it only after the appointment has moved on", async () => {
+    const anchor = await bookAndConfirm();
+    const elsewhere = (await rest("POST", "/clinicians", { name: "Dr Elsewhere", specialty: "dermatology" })).id;
+    const [from, to] = [await newSlot(), await newSlot(elsewhere)];
+    const { id } = await rest("POST", "/appointments", { slot_id: from, patient_id: patients[2] });
+    await rest("POST", `/appointments/${id}/confirm`, {});
+    await rest("POST", `/appointments/${id}/reschedule`, { slot_id: to });
+
+    // Every stream opens after the move, so every event below is read from the log, where the appointment is now in `to`.
+    const auth = { authorization: `Bearer ${staff}` };
+    const since = `?after=${anchor.events[1].position}`;
+    const typesOf = async (query: string, count: number): Promise<string[]> => {
+      const stream = await openSse(streamUrl(`${since}&${query}`), auth);
+      await stream.waitFor(count);
+      await sleep(300);
+      stream.close();
+      return stream.messages.filter((message) => message.data.appointment_id === id).map((message) => message.data.event_type);
+    };
+    const all = ["APPOINTMENT_CREATED", "APPOINTMENT_CONFIRMED", "APPOINTMENT_RESCHEDULED"];
+    expect(await typesOf(`slot_id=${from}`, 3)).toEqual(all);
+    expect(await typesOf(`slot_id=${to}`, 1)).toEqual(["APPOINTMENT_RESCHEDULED"]);
+    expect(await typesOf(`clinician_id=${clinicianId}`, 3)).toEqual(all);
+    expect(await typesOf(`clinician_id=${elsewhere}`, 1)).toEqual(["APPOINTMENT_RESCHEDULED"]);
+
+    // The audit trail agrees: each event keeps the slot it was written in.
+    const db = new pg.Client({ connectionString: served.database.dsn });
+    await db.connect();
+    const { rows } = await db
+      .query<{ event_type: string; slot_id: string }>("SELECT event_type, slot_id FROM event_logs WHERE appointment_id = $1 ORDER BY id", [id])
+      .finally(() => db.end());
+    expect(rows).toEqual([
+      { event_type: "APPOINTMENT_CREATED", slot_id: from },
+      { event_type: "APPOINTMENT_CONFIRMED", slot_id: from },
+      { event_type: "APPOINTMENT_RESCHEDULED", slot_id: to },
+    ]);
+  });
+
+  it("wakes the streams for a move and for each step of the visit, not only for bookings", async () => {
+    const anchor = await bookAndConfirm();
+    const [from, to] = [await newSlot(), await newSlot()];
+    const { id } = await rest("POST", "/appointments", { slot_id: from, patient_id: patients[1] });
+    const live = await openSse(streamUrl(`?after=${anchor.events[1].position}&patient_id=${patients[1]}`), { authorization: `Bearer ${staff}` });
+    // Each change waits for the one before it to arrive: with the poll at a minute, only a notification delivers it.
+    await live.waitFor(1);
+    for (const [path, body, count] of [["reschedule", { slot_id: to }, 2], ["confirm", {}, 3], ["check-in", {}, 4], ["complete", {}, 5]] as const) {
+      await rest("POST", `/appointments/${id}/${path}`, body);
+      await live.waitFor(count);
+    }
+    live.close();
+    expect(live.messages.map((message) => message.data.event_type)).toEqual([
+      "APPOINTMENT_CREATED",
+      "APPOINTMENT_RESCHEDULED",
+      "APPOINTMENT_CONFIRMED",
+      "APPOINTMENT_CHECKED_IN",
+      "APPOINTMENT_COMPLETED",
+    ]);
   });
 });
 

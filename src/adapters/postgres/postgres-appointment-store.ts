@@ -68,7 +68,13 @@ export class PostgresAppointmentStore implements AppointmentStore {
     return cancelled;
   }
 
-  reschedule(actor: Actor, move: Move, ownedBy?: string, lease?: IdempotencyLease): Promise<MoveOutcome | undefined> {
+  async reschedule(actor: Actor, move: Move, ownedBy?: string, lease?: IdempotencyLease): Promise<MoveOutcome | undefined> {
+    const outcome = await this.move(actor, move, ownedBy, lease);
+    if (outcome !== undefined) this.committed();
+    return outcome;
+  }
+
+  private move(actor: Actor, move: Move, ownedBy?: string, lease?: IdempotencyLease): Promise<MoveOutcome | undefined> {
     if (lease === undefined) return translated(() => rescheduleAppointment(this.pool, actor, move, ownedBy));
     return translated(() =>
       inTransaction(this.pool, async (client) => {
@@ -82,8 +88,10 @@ export class PostgresAppointmentStore implements AppointmentStore {
     );
   }
 
-  recordVisitStep(actor: Actor, id: string, step: VisitStepRule) {
-    return translated(() => recordVisitStep(this.pool, actor, id, step));
+  async recordVisitStep(actor: Actor, id: string, step: VisitStepRule) {
+    const recorded = await translated(() => recordVisitStep(this.pool, actor, id, step));
+    if (recorded) this.committed();
+    return recorded;
   }
 
   find(id: string) {

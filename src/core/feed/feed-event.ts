@@ -1,18 +1,25 @@
 import type { AppointmentEvent, AppointmentEventType } from "../model/appointment.js";
 import type { EventPosition } from "./event-position.js";
 
-/** An event as the feed carries it: with its parsed position and what filters match on. */
+/**
+ * An event as the feed carries it: with its parsed position and what filters
+ * match on, as it was when the event happened (the slot the appointment was
+ * in then, and for a move the slot it left).
+ */
 export interface FeedEvent extends AppointmentEvent {
   at: EventPosition;
   slotId: string;
   patientId: string;
-  clinicianId: string;
+  /** Absent when the slot has been deleted since. */
+  clinicianId?: string | undefined;
+  fromSlotId?: string | undefined;
+  fromClinicianId?: string | undefined;
 }
 
 /**
  * What a watcher asks to see; every field left out matches everything. The
- * ids match the appointment as it is now; a slot also matches a move away
- * from it (a move's payload names the slot it left).
+ * ids match the event as it happened; a slot or a clinician also matches a
+ * move away from it.
  */
 export interface EventFilter {
   slotId?: string | undefined;
@@ -24,8 +31,8 @@ export interface EventFilter {
 
 export function matchesFilter(filter: EventFilter, event: FeedEvent): boolean {
   return (
-    (filter.slotId === undefined || filter.slotId === event.slotId || event.payload["from_slot_id"] === filter.slotId) &&
-    (filter.clinicianId === undefined || filter.clinicianId === event.clinicianId) &&
+    (filter.slotId === undefined || filter.slotId === event.slotId || filter.slotId === event.fromSlotId) &&
+    (filter.clinicianId === undefined || filter.clinicianId === event.clinicianId || filter.clinicianId === event.fromClinicianId) &&
     (filter.patientId === undefined || filter.patientId === event.patientId) &&
     (filter.eventTypes.length === 0 || filter.eventTypes.includes(event.eventType))
   );
