@@ -43,10 +43,10 @@ export async function fillPastAppointments(db: pg.Client, perSlot: number): Prom
          JOIN appointment_slots s ON s.id = b.id
         CROSS JOIN generate_series(1, ${perSlot}) AS k
          JOIN bench_patients p ON p.n = 1 + (b.n * ${perSlot} + k) % (SELECT count(*) FROM bench_patients)
-       RETURNING id, status, created_at, updated_at
+       RETURNING id, slot_id, status, created_at, updated_at
      )
-     INSERT INTO event_logs (appointment_id, event_type, payload, created_at)
-     SELECT f.id, e.event_type, e.payload, e.at
+     INSERT INTO event_logs (appointment_id, slot_id, event_type, payload, created_at)
+     SELECT f.id, f.slot_id, e.event_type, e.payload, e.at
        FROM filled f
       CROSS JOIN LATERAL (VALUES
         (1, 'APPOINTMENT_CREATED'::appointment_event_type, '{"to": "pending"}'::jsonb, f.created_at),
@@ -76,8 +76,8 @@ export async function insertLapsedHolds(db: pg.Client, count: number): Promise<n
         WHERE b.n <= ${count}
        RETURNING id, slot_id, patient_id, created_at, expires_at
      )
-     INSERT INTO event_logs (appointment_id, event_type, payload, created_at)
-     SELECT id, 'APPOINTMENT_CREATED',
+     INSERT INTO event_logs (appointment_id, slot_id, event_type, payload, created_at)
+     SELECT id, slot_id, 'APPOINTMENT_CREATED',
             jsonb_build_object('to', 'pending', 'slot_id', slot_id, 'patient_id', patient_id, 'expires_at', expires_at), created_at
        FROM held`,
   );
