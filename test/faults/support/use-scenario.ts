@@ -85,12 +85,20 @@ export function useScenario(label: string, options: ScenarioOptions): Scenario {
   });
 
   afterAll(async () => {
+    // Read before stopAll, whose SIGKILLs are asked for. A test that failed
+    // before its ending's check still reports a process that died under it,
+    // with its last words, instead of only the "connection refused" it caused.
+    const crashes = sched?.crashes() ?? [];
     await sched?.stopAll();
     network?.destroy();
     await redis?.stop();
     await cluster?.destroy();
     await data?.close();
     await postgres?.destroy();
+    if (crashes.length > 0) {
+      const words = crashes.map(({ name, exit, tail }) => `${name} exited (${exit.code ?? exit.signal}): ${tail.slice(-2_000)}`);
+      throw new Error(`scenario ${label}: sched processes died that the test did not stop:\n${words.join("\n")}`);
+    }
   });
 
   const live = <T>(handle: T | undefined, what: string): T => {
