@@ -16,12 +16,30 @@ export interface Options {
 
 const usage = "known: --seconds N, --clients 1,16,50, --out FILE, --servers N, --appointments N, --expiry-holds N, --soak DURATION";
 
+export const help = `Usage: npm run bench -- [options]
+
+Measures sched serve in the production configuration and the open server against pgbench of the
+booking statement, on a database of its own (see docs/benchmarks.md).
+
+Options:
+  --seconds N          per cell (default 10)
+  --clients LIST       client counts, e.g. 1,16,50 (the default)
+  --servers N          sched serve processes (default 1)
+  --appointments N     past appointments before the repeat of the spread run (default 1000000; 0 skips it)
+  --expiry-holds N     lapsed holds for the expiry cell (default 100000, at most 200000; 0 skips it)
+  --soak DURATION      a memory soak at 50 clients, e.g. 5m (default: none)
+  --out FILE           the JSON results (default bench-results.json)
+  --help               this text`;
+
+/** A mistake in the command line: reported in one line, exit code 2. */
+export class OptionError extends Error {}
+
 export function parseArgs(argv: string[]): Options {
   const options: Options = { seconds: 10, clients: [1, 16, 50], out: "bench-results.json", servers: 1, appointments: 1_000_000, expiryHolds: 100_000, soakSeconds: 0 };
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i];
     const value = argv[i + 1];
-    if (value === undefined) throw new Error(`${flag} needs a value`);
+    if (value === undefined) throw new OptionError(`${flag} needs a value`);
     if (flag === "--seconds") options.seconds = Number(value);
     else if (flag === "--clients") options.clients = value.split(",").map(Number);
     else if (flag === "--out") options.out = value;
@@ -29,12 +47,12 @@ export function parseArgs(argv: string[]): Options {
     else if (flag === "--appointments") options.appointments = Number(value);
     else if (flag === "--expiry-holds") options.expiryHolds = Number(value);
     else if (flag === "--soak") options.soakSeconds = (parseDuration(value) ?? Number.NaN) / 1000;
-    else throw new Error(`unknown option ${flag} (${usage})`);
+    else throw new OptionError(`unknown option ${flag}; ${usage}`);
   }
   const whole = (n: number, min: number): boolean => Number.isInteger(n) && n >= min;
-  if (!(options.seconds > 0) || !options.clients.every((c) => whole(c, 1))) throw new Error("--seconds must be > 0 and --clients positive integers");
-  if (!whole(options.servers, 1) || !whole(options.appointments, 0) || !whole(options.expiryHolds, 0)) throw new Error("--servers must be ≥ 1, --appointments and --expiry-holds ≥ 0");
-  if (!(options.soakSeconds >= 0)) throw new Error("--soak takes a duration such as 5m or 300s");
-  if (options.expiryHolds > 200_000) throw new Error("--expiry-holds is at most the 200 000 slots (one lapsed hold per slot)");
+  if (!(options.seconds > 0) || !options.clients.every((c) => whole(c, 1))) throw new OptionError("--seconds must be > 0 and --clients positive integers");
+  if (!whole(options.servers, 1) || !whole(options.appointments, 0) || !whole(options.expiryHolds, 0)) throw new OptionError("--servers must be ≥ 1, --appointments and --expiry-holds ≥ 0");
+  if (!(options.soakSeconds >= 0)) throw new OptionError("--soak takes a duration such as 5m or 300s");
+  if (options.expiryHolds > 200_000) throw new OptionError("--expiry-holds is at most the 200 000 slots (one lapsed hold per slot)");
   return options;
 }

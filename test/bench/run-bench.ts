@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import pg from "pg";
 import { admin, dsnFor } from "./bench-database.js";
-import { parseArgs, type Options } from "./bench-options.js";
+import { help, OptionError, parseArgs, type Options } from "./bench-options.js";
 import { newSigning, openCallers, tokenCallers, type PickCaller } from "./bench-callers.js";
 import { benchRateLimitPoints, live, repoRoot, runSched, startServers, stopChild, type Server } from "./bench-processes.js";
 import { securityCost, table, type Row, type ServerConfiguration, type Shape } from "./bench-row.js";
@@ -55,7 +55,9 @@ interface Run {
 }
 
 async function main(): Promise<void> {
-  const options = parseArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (argv.includes("--help") || argv.includes("-h")) return void console.log(help);
+  const options = parseArgs(argv);
   const root = repoRoot();
   const workDir = mkdtempSync(join(tmpdir(), "sched-bench-"));
   const database = `sched_bench_${randomBytes(4).toString("hex")}`;
@@ -251,6 +253,10 @@ async function overbookedSlots(db: pg.Client): Promise<number> {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
+    if (error instanceof OptionError) {
+      console.error(`bench: ${error.message} (--help lists the options)`);
+      process.exit(2);
+    }
     console.error(error);
     process.exit(1);
   },
