@@ -79,6 +79,7 @@ describe("loadConfig defaults", () => {
       appEnv: "dev",
       httpPort: 8080,
       appointmentTtlMs: 600_000,
+      waitlistOfferTtlMs: 900_000,
       maxActiveHoldsPerPatient: 3,
       overbookLimit: 1,
       slotHorizonDays: 730,
@@ -126,6 +127,7 @@ describe("loadConfig sources", () => {
       appEnv: "prod",
       httpPort: 9000,
       appointmentTtlMs: 900_000,
+      waitlistOfferTtlMs: 900_000,
       maxActiveHoldsPerPatient: 3,
       overbookLimit: 1,
       slotHorizonDays: 730,
@@ -294,6 +296,7 @@ describe("malformed values", () => {
 
   const durationVariables = [
     "APPOINTMENT_TTL",
+    "WAITLIST_OFFER_TTL",
     "LOCK_TTL",
     "SHUTDOWN_TIMEOUT",
     "WORKER_INTERVAL",
@@ -363,6 +366,7 @@ describe("command-line flags", () => {
       ["APP_ENV", "--app-env"],
       ["HTTP_PORT", "--http-port"],
       ["APPOINTMENT_TTL", "--appointment-ttl"],
+      ["WAITLIST_OFFER_TTL", "--waitlist-offer-ttl"],
       ["MAX_ACTIVE_HOLDS_PER_PATIENT", "--max-active-holds-per-patient"],
       ["OVERBOOK_LIMIT", "--overbook-limit"],
       ["SLOT_HORIZON_DAYS", "--slot-horizon-days"],

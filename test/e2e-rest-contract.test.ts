@@ -483,6 +483,71 @@ describe("the schedule paths of docs/api.md", () => {
   });
 });
 
+describe("the waiting-list paths of docs/api.md", () => {
+  function entryShape(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+      id: aUuid,
+      patient_id: aUuid,
+      slot_id: aUuid,
+      clinician_id: null,
+      from: null,
+      to: null,
+      priority: 0,
+      status: "waiting",
+      appointment_id: null,
+      offered_at: null,
+      created_at: aTime,
+      updated_at: aTime,
+      ...overrides,
+    };
+  }
+
+  it("POST /waitlist: 201 the entry, waiting for a full slot; offered when a cancel frees the place; GET /waitlist; DELETE /waitlist/{id}", async () => {
+    const [slotId] = await newSlots(1);
+    const holder = await hold(slotId!, patientIds[101]!);
+    const [waiter, leaver] = [patientIds[102]!, patientIds[103]!];
+    const joined = await call("POST", "/waitlist", { patient_id: waiter, slot_id: slotId });
+    expect({ status: joined.status, body: joined.body }).toEqual({ status: 201, body: entryShape({ patient_id: waiter, slot_id: slotId }) });
+    const other = await call("POST", "/waitlist", { patient_id: leaver, slot_id: slotId, priority: 0 });
+    expect(other.status, other.text).toBe(201);
+
+    const listed = await call("GET", `/waitlist?slot_id=${slotId}`);
+    expect({ status: listed.status, body: listed.body }).toEqual({ status: 200, body: { entries: [joined.body, other.body], total: 2 } });
+    const left = await call("DELETE", `/waitlist/${other.body.id}`);
+    expect({ status: left.status, body: left.body }).toEqual({ status: 200, body: { ...other.body, status: "left", updated_at: aTime } });
+
+    await call("POST", `/appointments/${holder.id}/cancel`, {});
+    const [offered] = (await call("GET", `/waitlist?patient_id=${waiter}`)).body.entries;
+    expect(offered).toEqual(entryShape({ id: joined.body.id, patient_id: waiter, slot_id: slotId, status: "offered", appointment_id: aUuid, offered_at: aTime }));
+    const offer = await call("GET", `/appointments/${offered.appointment_id}/events`);
+    expect(offer.body.events.map((event: Json) => [event.event_type, event.actor.role])).toEqual([
+      ["APPOINTMENT_CREATED", "system"],
+      ["WAITLIST_OFFERED", "system"],
+    ]);
+  });
+
+  it("POST /waitlist for a clinician's window: from and to as given, slot_id null", async () => {
+    // Whole seconds, which REST renders without a fraction.
+    const from = new Date(nextStart + 365 * 86_400_000).toISOString().replace(".000Z", "Z");
+    const to = new Date(nextStart + 366 * 86_400_000).toISOString().replace(".000Z", "Z");
+    const joined = await call("POST", "/waitlist", { patient_id: patientIds[104], clinician_id: clinicianId, from, to });
+    expect({ status: joined.status, body: joined.body }).toEqual({
+      status: 201,
+      body: entryShape({ patient_id: patientIds[104], slot_id: null, clinician_id: clinicianId, from, to }),
+    });
+  });
+
+  it("400 invalid_waitlist_entry_id; 404 waitlist_entry_not_found; 409 waitlist_entry_exists", async () => {
+    expectError(await call("DELETE", "/waitlist/not-an-entry"), 400, "invalid_waitlist_entry_id");
+    expectError(await call("DELETE", `/waitlist/${randomUUID()}`), 404, "waitlist_entry_not_found");
+    const [slotId] = await newSlots(1);
+    await hold(slotId!, patientIds[106]!);
+    expect((await call("POST", "/waitlist", { patient_id: patientIds[107], slot_id: slotId })).status).toBe(201);
+    expectError(await call("POST", "/waitlist", { patient_id: patientIds[107], slot_id: slotId }), 409, "waitlist_entry_exists");
+    expectError(await call("GET", "/waitlist"), 400, "missing_filter");
+  });
+});
+
 describe("the error table of docs/api.md, row by row: each body exactly {error, details}", () => {
   it("400 invalid_request_body: malformed JSON, a body that is not an object, a field of the wrong type, an unknown field", async () => {
     const [slotId] = await newSlots(1);

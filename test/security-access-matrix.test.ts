@@ -7,6 +7,7 @@ import { AppointmentService } from "../gen/sched/v1/appointment_service_pb.js";
 import { DirectoryService } from "../gen/sched/v1/directory_service_pb.js";
 import { ScheduleService } from "../gen/sched/v1/schedule_service_pb.js";
 import { SlotService } from "../gen/sched/v1/slot_service_pb.js";
+import { WaitlistService } from "../gen/sched/v1/waitlist_service_pb.js";
 import { restCall, type Json } from "./support/e2e-rest.js";
 import { errorInfoReasons, grpcClient, grpcUnary } from "./support/grpc-client.js";
 import { startServedDatabase, type ServedDatabase } from "./support/served-database.js";
@@ -86,6 +87,15 @@ const A = AppointmentService.method;
 const S = SlotService.method;
 const D = DirectoryService.method;
 const W = ScheduleService.method;
+const L = WaitlistService.method;
+
+/** A waiting entry of the patient `owner` for a slot the other patient has filled. */
+async function freshEntry(owner: Owner): Promise<string> {
+  const slotId = await freshSlot();
+  await asService("POST", "/appointments", { slot_id: slotId, patient_id: patients[owner === "self" ? "other" : "self"] });
+  const body = await asService("POST", "/waitlist", { patient_id: patients[owner], slot_id: slotId });
+  return body.id as string;
+}
 // Schedules of a clinician of their own, from a date beyond the horizon so that each makes no slots.
 const weeklyRule = { weekdays: ["MONDAY"], start: "09:00", end: "09:30", slot_minutes: 30 };
 const weeklyRuleMessage = { weekdays: ["MONDAY"], start: "09:00", end: "09:30", slotMinutes: 30 };
@@ -292,6 +302,41 @@ const rpcs: RpcCase[] = [
     patient: "any",
     async prepare() {
       return call({ method: "GET", path: `/availability?clinician_id=${clinicianId}`, success: 200 }, W.findAvailability, { clinicianId });
+    },
+  },
+  {
+    name: "WaitlistService.JoinWaitlist",
+    patient: "own",
+    async prepare(owner) {
+      const slotId = await freshSlot();
+      const body = { patient_id: patients[owner], slot_id: slotId };
+      return call({ method: "POST", path: "/waitlist", body, success: 201 }, L.joinWaitlist, { patientId: patients[owner], slotId });
+    },
+  },
+  {
+    name: "WaitlistService.JoinWaitlist with a priority",
+    patient: "never",
+    staffOnly: true,
+    async prepare(owner) {
+      const slotId = await freshSlot();
+      const body = { patient_id: patients[owner], slot_id: slotId, priority: 3 };
+      return call({ method: "POST", path: "/waitlist", body, success: 201 }, L.joinWaitlist, { patientId: patients[owner], slotId, priority: 3 });
+    },
+  },
+  {
+    name: "WaitlistService.LeaveWaitlist",
+    patient: "own",
+    async prepare(owner) {
+      const id = await freshEntry(owner);
+      return call({ method: "DELETE", path: `/waitlist/${id}`, success: 200 }, L.leaveWaitlist, { id });
+    },
+  },
+  {
+    name: "WaitlistService.ListWaitlist",
+    patient: "own",
+    async prepare(owner) {
+      const patientId = patients[owner];
+      return call({ method: "GET", path: `/waitlist?patient_id=${patientId}`, success: 200 }, L.listWaitlist, { patientId });
     },
   },
   {

@@ -47,6 +47,7 @@ describe("grpc.reflection.v1 over gRPC", () => {
       "sched.v1.EventService",
       "sched.v1.ScheduleService",
       "sched.v1.SlotService",
+      "sched.v1.WaitlistService",
       "sched.v1.WebhookService",
     ]);
   });

@@ -7,6 +7,8 @@ import { PostgresIdempotencyStore } from "../adapters/postgres/postgres-idempote
 import { PostgresScheduleStore } from "../adapters/postgres/postgres-schedule-store.js";
 import { PostgresSlotStore } from "../adapters/postgres/postgres-slot-store.js";
 import { createPool } from "../adapters/postgres/pool.js";
+import { PostgresWaitlistStore } from "../adapters/postgres/postgres-waitlist-store.js";
+import { waitlistSessionSettings } from "../adapters/postgres/waitlist-settings.js";
 import { createRedisConnection, type RedisConnection } from "../adapters/redis/create-redis-client.js";
 import { RedisSlotLock } from "../adapters/redis/redis-slot-lock.js";
 import type { Config } from "../config/config.js";
@@ -21,6 +23,7 @@ import { Webhooks } from "../core/services/webhooks.js";
 import { PostgresWebhookStore } from "../adapters/postgres/postgres-webhook-store.js";
 import { webhookTargets } from "./webhook-targets.js";
 import { Slots } from "../core/services/slots.js";
+import { Waitlist } from "../core/services/waitlist.js";
 import type { CoreServices } from "../core/services/core-services.js";
 
 /** The core wired to its adapters: what `serve` and `expiry-worker` run on. */
@@ -57,6 +60,7 @@ export function createCoreRuntime({ config, logger, lock, decorateLock, poolSize
     connectionTimeoutMs: config.postgresConnectTimeoutMs,
     queryTimeoutMs: config.postgresQueryTimeoutMs,
     logger,
+    sessionSettings: waitlistSessionSettings({ offerTtlMs: config.waitlistOfferTtlMs, holdCap: config.maxActiveHoldsPerPatient }),
   });
   let redis: RedisConnection | undefined;
   let baseLock: SlotLock;
@@ -90,6 +94,7 @@ export function createCoreRuntime({ config, logger, lock, decorateLock, poolSize
     schedules: new Schedules({ store: new PostgresScheduleStore(pool), horizonMs: config.scheduleHorizonMs }),
     events,
     webhooks: new Webhooks({ store: new PostgresWebhookStore(pool), targets: webhookTargets(config) }),
+    waitlist: new Waitlist(new PostgresWaitlistStore(pool, () => changes.announce())),
   };
   return {
     core,

@@ -3,6 +3,7 @@ import { ChangeSignal } from "../adapters/postgres/change-signal.js";
 import { PostgresAppointmentStore } from "../adapters/postgres/postgres-appointment-store.js";
 import { PostgresScheduleStore } from "../adapters/postgres/postgres-schedule-store.js";
 import { createPool } from "../adapters/postgres/pool.js";
+import { waitlistSessionSettings } from "../adapters/postgres/waitlist-settings.js";
 import type { Config } from "../config/config.js";
 import type { Logger } from "../core/ports/logger.js";
 import { HoldExpiry } from "../core/services/hold-expiry.js";
@@ -37,6 +38,8 @@ export function createExpiryWorker({ config, logger, batchSize, pool, announce }
           queryTimeoutMs: config.postgresQueryTimeoutMs,
           logger,
           applicationName: "sched-expiry-worker",
+          // Expiring an offer offers its place to the next waiting patient, with the API's settings.
+          sessionSettings: waitlistSessionSettings({ offerTtlMs: config.waitlistOfferTtlMs, holdCap: config.maxActiveHoldsPerPatient }),
         })
       : undefined;
   const changes = announce === undefined ? new ChangeSignal({ pool: pool ?? ownPool!, pollMs: config.eventFeedPollMs, logger }) : undefined;

@@ -6,6 +6,7 @@ import { ScheduleService } from "../../gen/sched/v1/schedule_service_pb.js";
 import { EventService } from "../../gen/sched/v1/event_service_pb.js";
 import { WebhookService } from "../../gen/sched/v1/webhook_service_pb.js";
 import { SlotService } from "../../gen/sched/v1/slot_service_pb.js";
+import { WaitlistService } from "../../gen/sched/v1/waitlist_service_pb.js";
 
 export type SchedProtocol = "grpc" | "connect" | "grpc-web";
 
@@ -34,6 +35,7 @@ export interface SchedClient {
   schedules: Client<typeof ScheduleService>;
   events: Client<typeof EventService>;
   webhooks: Client<typeof WebhookService>;
+  waitlist: Client<typeof WaitlistService>;
 }
 
 function createTransport(options: SchedClientOptions): Transport {
@@ -70,5 +72,6 @@ export function createSchedClient(options: SchedClientOptions): SchedClient {
     schedules: createClient(ScheduleService, transport),
     events: createClient(EventService, transport),
     webhooks: createClient(WebhookService, transport),
+    waitlist: createClient(WaitlistService, transport),
   };
 }

@@ -10,3 +10,4 @@ export * from "../../gen/sched/v1/slot_pb.js";
 export * from "../../gen/sched/v1/slot_service_pb.js";
 export * from "../../gen/sched/v1/schedule_pb.js";
 export * from "../../gen/sched/v1/schedule_service_pb.js";
+export * from "../../gen/sched/v1/waitlist_service_pb.js";

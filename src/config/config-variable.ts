@@ -14,6 +14,7 @@ export type ConfigVariable =
   | "APP_ENV"
   | "HTTP_PORT"
   | "APPOINTMENT_TTL"
+  | "WAITLIST_OFFER_TTL"
   | "MAX_ACTIVE_HOLDS_PER_PATIENT"
   | "OVERBOOK_LIMIT"
   | "SLOT_HORIZON_DAYS"

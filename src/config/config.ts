@@ -28,6 +28,8 @@ export interface Config {
   appEnv: AppEnv;
   httpPort: number;
   appointmentTtlMs: number;
+  /** How long a waiting-list offer (a pending hold made for the next waiting patient) lasts. */
+  waitlistOfferTtlMs: number;
   /** The most unexpired holds one patient may have at once; 0: no cap. */
   maxActiveHoldsPerPatient: number;
   /** The most places staff may add beyond one slot's capacity with an overbooking reason; 0: none. */
@@ -88,6 +90,7 @@ const defaults = {
   APP_ENV: "dev",
   HTTP_PORT: "8080",
   APPOINTMENT_TTL: "10m",
+  WAITLIST_OFFER_TTL: "15m",
   MAX_ACTIVE_HOLDS_PER_PATIENT: "3",
   OVERBOOK_LIMIT: "1",
   SLOT_HORIZON_DAYS: "730",
@@ -119,6 +122,7 @@ const meanings: Record<ConfigVariable, string> = {
   APP_ENV: "dev or prod",
   HTTP_PORT: "the one port for REST, Connect, gRPC-Web and gRPC (0 picks a free port)",
   APPOINTMENT_TTL: "how long a pending hold lasts",
+  WAITLIST_OFFER_TTL: "how long a waiting-list offer (the hold made for the next waiting patient when a place frees) lasts",
   MAX_ACTIVE_HOLDS_PER_PATIENT: "the most unexpired holds one patient may have at once, whoever booked them; 0: no cap",
   OVERBOOK_LIMIT: "the most places staff may add beyond one slot's capacity, each with an overbooking reason; 0: none",
   SLOT_HORIZON_DAYS: "how many days ahead a new slot may start",
@@ -184,6 +188,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     appEnv: environment,
     httpPort: httpPort(valueOrDefault("HTTP_PORT")),
     appointmentTtlMs: readDuration("setting", "APPOINTMENT_TTL", valueOrDefault("APPOINTMENT_TTL")),
+    waitlistOfferTtlMs: readDuration("setting", "WAITLIST_OFFER_TTL", valueOrDefault("WAITLIST_OFFER_TTL")),
     maxActiveHoldsPerPatient: wholeNumber("MAX_ACTIVE_HOLDS_PER_PATIENT", valueOrDefault("MAX_ACTIVE_HOLDS_PER_PATIENT"), 0, "holds (0: no cap)"),
     overbookLimit: wholeNumber("OVERBOOK_LIMIT", valueOrDefault("OVERBOOK_LIMIT"), 0, "places (0: no overbooking)"),
     slotHorizonDays: wholeNumber("SLOT_HORIZON_DAYS", valueOrDefault("SLOT_HORIZON_DAYS"), 1, "days"),

@@ -28,7 +28,7 @@ export class HttpWebhookSender implements WebhookSender {
   async send(delivery: ClaimedDelivery): Promise<DeliveryOutcome> {
     const now = new Date();
     const body = JSON.stringify({
-      type: delivery.event.eventType.toLowerCase().replace("appointment_", "appointment."),
+      type: delivery.event.eventType.toLowerCase().replace(/^(appointment|waitlist)_/, "$1."),
       timestamp: now.toISOString(),
       data: this.options.renderEvent(delivery.event),
     });

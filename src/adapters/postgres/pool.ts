@@ -19,6 +19,8 @@ export interface PoolOptions {
   queryTimeoutMs?: number;
   applicationName?: string;
   logger?: Logger;
+  /** Settings every connection makes for its session before its first query (see waitlist-settings.ts). */
+  sessionSettings?: Record<string, string>;
 }
 
 // The client-side deadline sits a little after the server's, so that a slow
@@ -60,6 +62,19 @@ function openingFailure(error: unknown): unknown {
   return new Error("Connection terminated due to connection timeout", { cause: error });
 }
 
+// pg-pool awaits this before it hands a new connection out; a failure closes
+// the connection and fails the request that asked for it.
+function sessionSetter(settings: Record<string, string>): (client: pg.ClientBase) => Promise<void> {
+  const names = Object.keys(settings);
+  const values = names.map((name) => settings[name]!);
+  return async (client) => {
+    await client.query({
+      text: "SELECT set_config(s.name, s.value, false) FROM unnest($1::text[], $2::text[]) AS s (name, value)",
+      values: [names, values],
+    });
+  };
+}
+
 export function createPool(postgresDsn: string, options: PoolOptions = {}): pg.Pool {
   const queryTimeoutMs = options.queryTimeoutMs;
   const pool = new pg.Pool({
@@ -71,6 +86,7 @@ export function createPool(postgresDsn: string, options: PoolOptions = {}): pg.P
     ...(queryTimeoutMs === undefined
       ? {}
       : { statement_timeout: queryTimeoutMs, query_timeout: queryTimeoutMs + clientDeadlineMarginMs }),
+    ...(options.sessionSettings === undefined ? {} : { onConnect: sessionSetter(options.sessionSettings) }),
   });
   const logger = options.logger ?? silentLogger;
   // An idle connection that the server closes (restart, failover, an

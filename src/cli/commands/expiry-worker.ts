@@ -16,7 +16,7 @@ export function registerExpiryWorker(program: Command): void {
       "after",
       "\nExamples:\n  sched expiry-worker --worker-interval 30s\n  sched expiry-worker --once\n\nAny number of workers may run at once; bookings never wait for them.",
     );
-  addConfigOptions(command, ["POSTGRES_DSN", "POSTGRES_CONNECT_TIMEOUT", "POSTGRES_QUERY_TIMEOUT", "APP_ENV", "WORKER_INTERVAL", "SCHEDULE_HORIZON"]);
+  addConfigOptions(command, ["POSTGRES_DSN", "POSTGRES_CONNECT_TIMEOUT", "POSTGRES_QUERY_TIMEOUT", "APP_ENV", "WORKER_INTERVAL", "SCHEDULE_HORIZON", "WAITLIST_OFFER_TTL"]);
   command.action(async (options: { once?: boolean; batchSize: number } & Record<string, unknown>) => {
     const config = loadConfig({ flags: flagsFromOptions(options), required: ["POSTGRES_DSN"] });
     const logger = createCliLogger(config.appEnv);

@@ -19,6 +19,7 @@ export const servingVariables: ConfigVariable[] = [
   "APP_ENV",
   "HTTP_PORT",
   "APPOINTMENT_TTL",
+  "WAITLIST_OFFER_TTL",
   "SCHEDULE_HORIZON",
   "LOCK_TTL",
   "SHUTDOWN_TIMEOUT",

@@ -78,7 +78,8 @@ export type AppointmentEventType =
   | "APPOINTMENT_CHECKED_IN"
   | "APPOINTMENT_COMPLETED"
   | "APPOINTMENT_NO_SHOW"
-  | "APPOINTMENT_RESCHEDULED";
+  | "APPOINTMENT_RESCHEDULED"
+  | "WAITLIST_OFFERED";
 
 export interface AppointmentEvent {
   id: string;

@@ -4,6 +4,7 @@ import type { Schedules } from "./schedules.js";
 import type { EventFeed } from "./event-feed.js";
 import type { Slots } from "./slots.js";
 import type { Webhooks } from "./webhooks.js";
+import type { Waitlist } from "./waitlist.js";
 
 /** The core the transport serves; the transport knows nothing beneath it. */
 export interface CoreServices {
@@ -13,4 +14,5 @@ export interface CoreServices {
   schedules: Schedules;
   events: EventFeed;
   webhooks: Webhooks;
+  waitlist: Waitlist;
 }

@@ -44,6 +44,7 @@ const eventTypes: Record<AppointmentEventType, ProtoEventType> = {
   APPOINTMENT_COMPLETED: ProtoEventType.APPOINTMENT_COMPLETED,
   APPOINTMENT_NO_SHOW: ProtoEventType.APPOINTMENT_NO_SHOW,
   APPOINTMENT_RESCHEDULED: ProtoEventType.APPOINTMENT_RESCHEDULED,
+  WAITLIST_OFFERED: ProtoEventType.WAITLIST_OFFERED,
 };
 
 /** The core's event type of a proto value, undefined for UNSPECIFIED or a number this server does not know. */

@@ -4,6 +4,7 @@ import { ScheduleService } from "../../../gen/sched/v1/schedule_service_pb.js";
 import { EventService } from "../../../gen/sched/v1/event_service_pb.js";
 import { WebhookService } from "../../../gen/sched/v1/webhook_service_pb.js";
 import { SlotService } from "../../../gen/sched/v1/slot_service_pb.js";
+import { WaitlistService } from "../../../gen/sched/v1/waitlist_service_pb.js";
 import type { CoreServices } from "../../core/services/core-services.js";
 import { served, type ServedService } from "../procedures/procedure-table.js";
 import { appointmentService } from "./appointment-service.js";
@@ -12,6 +13,7 @@ import { scheduleService } from "./schedule-service.js";
 import { eventService, type EventServiceOptions } from "./event-service.js";
 import { webhookService } from "./webhook-service.js";
 import { slotService } from "./slot-service.js";
+import { waitlistService } from "./waitlist-service.js";
 
 /** The sched services on the core; every one of their calls needs a caller. */
 export function schedServices(core: CoreServices, events: EventServiceOptions): ServedService[] {
@@ -22,5 +24,6 @@ export function schedServices(core: CoreServices, events: EventServiceOptions): 
     served(ScheduleService, scheduleService(core), "caller"),
     served(EventService, eventService(core, events), "caller"),
     served(WebhookService, webhookService(core), "caller"),
+    served(WaitlistService, waitlistService(core), "caller"),
   ];
 }

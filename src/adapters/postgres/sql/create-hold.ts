@@ -26,6 +26,12 @@ import { occupiesSlotSql } from "../rows/slot-row.js";
  *    cap and the overbooking limit to the schema's triggers for this
  *    transaction (`cap_set`, which `created` reads so that it is set before
  *    the insert).
+ *    When `lapsed` freed places while other patients wait for the slot
+ *    (`left_to_waiters`), the booking is refused as for a full slot: the
+ *    freed places go to the waiting list, offered by the schema's trigger on
+ *    those expiries when the statement ends (migrations/0013_waitlist.sql),
+ *    not to whoever polled first. Nothing is read from the waiting list
+ *    unless something lapsed.
  * 3. `created` inserts the hold only when every check passed, and
  *    `created_event` records the caller ($4, $5) as its actor. The schema's
  *    capacity trigger then takes the slot's row lock and recounts with a
@@ -63,6 +69,12 @@ WITH lapsed AS (
          (SELECT count(*) FROM appointments h
            WHERE h.patient_id = $2 AND h.status = 'pending' AND h.expires_at > now())::int AS patient_holds,
          (SELECT count(*) FROM lapsed) AS lapsed_count,
+         CASE WHEN (SELECT count(*) FROM lapsed) > 0
+              THEN EXISTS (SELECT 1 FROM waitlist_entries w
+                            WHERE w.status = 'waiting' AND w.patient_id <> $2
+                              AND (w.slot_id = $1 OR (w.clinician_id = s.clinician_id
+                                   AND s.start_time >= w.window_from AND s.start_time < w.window_to)))
+              ELSE false END AS left_to_waiters,
          EXISTS (SELECT 1 FROM patients p WHERE p.id = $2) AS patient_exists,
          (SELECT count(*) FROM appointments o
            WHERE o.slot_id = $1 AND ${occupiesSlotSql("o")})::int AS occupants,
@@ -76,7 +88,7 @@ WITH lapsed AS (
   INSERT INTO appointments (slot_id, patient_id, expires_at, overbooked)
   SELECT $1, $2, now() + $3::int * interval '1 millisecond', occupants >= capacity -- the capacity guard decides it for a reason
     FROM checks
-   WHERE slot_status = 'open' AND NOT slot_in_past AND patient_exists AND NOT already_held
+   WHERE slot_status = 'open' AND NOT slot_in_past AND patient_exists AND NOT already_held AND NOT left_to_waiters
      AND ($6::int = 0 OR patient_holds < $6::int) AND cap_set IS NOT NULL
      AND (occupants < capacity OR ($7::text IS NOT NULL AND overbooked_places < $8::int))
   RETURNING ${appointmentColumns}
@@ -91,7 +103,7 @@ WITH lapsed AS (
          $4, $5
     FROM created, checks
 )
-SELECT created.*, checks.slot_status, checks.slot_in_past, checks.patient_exists, checks.already_held,
+SELECT created.*, checks.slot_status, checks.slot_in_past, checks.patient_exists, checks.already_held, checks.left_to_waiters,
        $6::int > 0 AND checks.patient_holds >= $6::int AS too_many_holds
   FROM checks LEFT JOIN created ON true`;
 
@@ -100,6 +112,7 @@ type HoldRow = Partial<AppointmentRow> & {
   slot_in_past: boolean | null;
   patient_exists: boolean;
   already_held: boolean;
+  left_to_waiters: boolean;
   too_many_holds: boolean;
 };
 
@@ -136,6 +149,7 @@ function refusal(row: HoldRow, hold: NewHold): SchedError {
   if (row.too_many_holds) {
     return new SchedError("too_many_holds", "the patient already holds as many slots as allowed at once: confirm or cancel one first");
   }
+  if (row.left_to_waiters) return new SchedError("slot_already_booked", "the slot's freed places are offered to its waiting list");
   return fullSlot(hold.overbook);
 }
 

@@ -26,7 +26,8 @@ export interface InvariantAudit {
 // a repeated event and an illegal order, all in one comparison. A live hold
 // and a confirmed appointment may move any number of times.
 const moves = "(,APPOINTMENT_RESCHEDULED)*";
-const held = `APPOINTMENT_CREATED${moves}`;
+// A waiting-list offer records WAITLIST_OFFERED right after its creation.
+const held = `APPOINTMENT_CREATED(,WAITLIST_OFFERED)?${moves}`;
 const booked = `${held},APPOINTMENT_CONFIRMED${moves}`;
 const legalTrails = `
   CASE a.status::text
