@@ -27,6 +27,7 @@ describe("sched --help", () => {
       "dev",
       "schedules",
       "availability",
+      "waitlist",
     ]) {
       expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
     }

@@ -77,8 +77,9 @@ describe("README.md", () => {
     expect(result.code, `README block ${failedBlock} failed:\n${result.stderr}\n${result.stdout}`).toBe(0);
 
     // The blocks said they booked and confirmed two appointments, completed
-    // the visit of one after moving it, and overbooked its new slot with a
-    // hold; the database must agree.
+    // the visit of one after moving it, overbooked its new slot with a hold,
+    // and cancelled the other, whose place a waiting patient was offered and
+    // confirmed; the database must agree.
     const client = new pg.Client({ connectionString: database.dsn });
     await client.connect();
     try {
@@ -86,6 +87,7 @@ describe("README.md", () => {
         "SELECT status::text, overbooked, count(*)::int AS n FROM appointments GROUP BY status, overbooked ORDER BY status::text",
       );
       expect(rows).toEqual([
+        { status: "cancelled", overbooked: false, n: 1 },
         { status: "confirmed", overbooked: false, n: 1 },
         { status: "fulfilled", overbooked: false, n: 1 },
         { status: "pending", overbooked: true, n: 1 },

@@ -10,6 +10,7 @@ import type { SlotLock } from "../core/ports/slot-lock.js";
 import { dependencyProbes } from "../transport/health/dependency-probes.js";
 import { meteredSlotLock } from "../transport/observability/metered-slot-lock.js";
 import { createServerMetrics, registerPoolGauges, registerWebhookGauges } from "../transport/observability/server-metrics.js";
+import { registerWaitlistGauges } from "../transport/observability/waitlist-gauges.js";
 import { startSchedServer } from "../transport/server/sched-server.js";
 import type { RunningServer } from "../transport/server/start-server.js";
 import { createCoreRuntime, type CoreRuntime } from "./core-runtime.js";
@@ -51,6 +52,7 @@ export async function startApi({ config, logger, host, lock, poolSize, key, feed
   try {
     registerPoolGauges(metrics.registry, runtime.pool);
     registerWebhookGauges(metrics.registry, () => runtime.core.webhooks.deliveryFigures());
+    registerWaitlistGauges(metrics.registry, () => runtime.core.waitlist.counts());
     // A lock given in place of Redis's (sched dev) leaves no Redis to check.
     const probes = dependencyProbes({ pingDatabase: () => ping(runtime.pool), lock: lock === undefined ? runtime.lock : undefined });
     await requireCurrentSchema(runtime.pool, logger);

@@ -13,6 +13,7 @@ import { registerExpiryWorker } from "./commands/expiry-worker.js";
 import { registerWebhookWorker } from "./commands/webhook-worker.js";
 import { registerWatch } from "./commands/watch.js";
 import { registerWebhooks } from "./commands/webhooks.js";
+import { registerWaitlist } from "./commands/waitlist.js";
 import { registerMigrate } from "./commands/migrate.js";
 import { registerPatients } from "./commands/patients.js";
 import { registerSchedules } from "./commands/schedules.js";
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerClinicians(program);
   registerWatch(program);
   registerWebhooks(program);
+  registerWaitlist(program);
   registerDev(program);
   registerToken(program);
   return program;
