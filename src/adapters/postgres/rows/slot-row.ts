@@ -38,7 +38,21 @@ export function toSlot(row: SlotRow): Slot {
  * (migrations/0008_visit-outcomes-moves-and-overbooking.sql) say the same.
  */
 export function occupiesSlotSql(alias: string): string {
-  return `${alias}.status NOT IN ('cancelled', 'expired') AND (${alias}.status <> 'pending' OR ${alias}.expires_at > now())`;
+  return `${notHistorySql(alias)} AND ${unlapsedSql(alias)}`;
+}
+
+/**
+ * The status half of occupiesSlotSql: the rows that the partial indexes on
+ * slot_id cover (appointments_one_active_per_patient_and_slot), so that a
+ * scan of a slot's places never reads its history.
+ */
+export function notHistorySql(alias: string): string {
+  return `${alias}.status NOT IN ('cancelled', 'expired')`;
+}
+
+/** The clock half of occupiesSlotSql: anything but a pending hold whose expires_at has passed. */
+export function unlapsedSql(alias: string): string {
+  return `(${alias}.status <> 'pending' OR ${alias}.expires_at > now())`;
 }
 
 /** The SQL expression for a slot's free capacity, for a slot aliased `s`. */
