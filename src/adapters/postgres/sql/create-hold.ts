@@ -60,7 +60,8 @@ import { notHistorySql, unlapsedSql } from "../rows/slot-row.js";
  *    one patient, on any number of servers, cannot pass the cap together.
  * 5. `events` writes the lapsed holds' APPOINTMENT_EXPIRED and the new
  *    hold's APPOINTMENT_CREATED in one insert, with the caller ($4, $5) as
- *    the new hold's actor; it takes the marker from the row and the
+ *    the new hold's actor and the slot named (the schema's trigger that
+ *    looks it up runs only for an event without one); it takes the marker from the row and the
  *    occupancy the trigger met (sched.occupants_met), and records the reason
  *    for an overbooking.
  *
@@ -115,12 +116,12 @@ WITH places AS (
      AND (occupants < capacity OR ($7::text IS NOT NULL AND overbooked_places < $8::int))
   RETURNING ${appointmentColumns}
 ), events AS (
-  INSERT INTO event_logs (appointment_id, event_type, payload, actor_subject, actor_role)
-  SELECT id, 'APPOINTMENT_EXPIRED'::appointment_event_type,
+  INSERT INTO event_logs (appointment_id, slot_id, event_type, payload, actor_subject, actor_role)
+  SELECT id, $1::uuid, 'APPOINTMENT_EXPIRED'::appointment_event_type,
          '{"from": "pending", "to": "expired", "reason": "lapsed"}'::jsonb, 'system', 'system'
     FROM lapsed
   UNION ALL
-  SELECT created.id, 'APPOINTMENT_CREATED',
+  SELECT created.id, created.slot_id, 'APPOINTMENT_CREATED',
          jsonb_build_object('to', 'pending', 'slot_id', created.slot_id, 'patient_id', created.patient_id, 'expires_at', created.expires_at)
            || CASE WHEN created.overbooked
                    THEN jsonb_build_object('overbooked', true, 'overbook_reason', $7::text,
