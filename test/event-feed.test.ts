@@ -256,6 +256,21 @@ describe("a move between slots", () => {
       "APPOINTMENT_COMPLETED",
     ]);
   });
+
+  it("wakes the streams for a waiting-list offer that an unblocked slot made", async () => {
+    const anchor = await bookAndConfirm();
+    const slotId = await newSlot();
+    await rest("POST", `/slots/${slotId}/block`, {});
+    const waiter = (await rest("POST", "/patients", { name: "Dora" })).id;
+    expect((await rest("POST", "/waitlist", { patient_id: waiter, slot_id: slotId })).status).toBe("waiting");
+    const live = await openSse(streamUrl(`?after=${anchor.events[1].position}&patient_id=${waiter}`), { authorization: `Bearer ${staff}` });
+    await sleep(300);
+    await rest("POST", `/slots/${slotId}/unblock`, {});
+    // With the poll at a minute, only the unblock's own notification delivers the offer within waitFor's 10 s.
+    const messages = await live.waitFor(2);
+    live.close();
+    expect(messages.map((message) => message.data.event_type).sort()).toEqual(["APPOINTMENT_CREATED", "WAITLIST_OFFERED"]);
+  });
 });
 
 describe("GET /events/stream (Server-Sent Events)", () => {

@@ -18,7 +18,15 @@ import { inTransaction } from "./transaction.js";
 import { translated } from "./translate-error.js";
 
 export class PostgresScheduleStore implements ScheduleStore {
-  constructor(private readonly pool: pg.Pool) {}
+  /**
+   * `committed` announces a regeneration to the event feed after it
+   * committed: a larger capacity may have offered places to the waiting list
+   * (migration 0013), whose events the streams should not wait a poll for.
+   */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly committed: () => void = () => undefined,
+  ) {}
 
   createSchedule(definition: ScheduleDefinition, slots: GeneratedSlot[], generatedUntil: Date): Promise<{ schedule: Schedule; created: number }> {
     return createSchedule(this.pool, definition, slots, generatedUntil);
@@ -33,7 +41,7 @@ export class PostgresScheduleStore implements ScheduleStore {
   }
 
   /** One transaction: the definition (version-checked), the slots' locks, the reconciliation, the missing slots. */
-  replaceSchedule(
+  async replaceSchedule(
     id: string,
     version: number,
     definition: ScheduleDefinition,
@@ -41,7 +49,7 @@ export class PostgresScheduleStore implements ScheduleStore {
     window: SlotWindow,
     actor: Actor,
   ): Promise<{ schedule: Schedule; regeneration: Regeneration } | undefined> {
-    return translated(() =>
+    const replaced = await translated(() =>
       inTransaction(this.pool, async (client) => {
         const schedule = await updateScheduleDefinition(client, id, version, definition, window.until);
         if (schedule === undefined) return undefined;
@@ -51,6 +59,8 @@ export class PostgresScheduleStore implements ScheduleStore {
         return { schedule, regeneration: { created, removed, outside } };
       }),
     );
+    if (replaced !== undefined) this.committed();
+    return replaced;
   }
 
   schedulesToExtend(before: Date, limit: number): Promise<Schedule[]> {

@@ -7,7 +7,15 @@ import { searchSlots } from "./sql/search-slots.js";
 import { setSlotStatus } from "./sql/set-slot-status.js";
 
 export class PostgresSlotStore implements SlotStore {
-  constructor(private readonly db: Queryable) {}
+  /**
+   * `committed` announces a status change to the event feed after it
+   * committed: an unblocked slot may have offered its places to the waiting
+   * list (migration 0013), whose events the streams should not wait a poll for.
+   */
+  constructor(
+    private readonly db: Queryable,
+    private readonly committed: () => void = () => undefined,
+  ) {}
 
   createSlots(slots: NewSlot[]): Promise<Slot[]> {
     return createSlots(this.db, slots);
@@ -21,7 +29,9 @@ export class PostgresSlotStore implements SlotStore {
     return searchSlots(this.db, search);
   }
 
-  setSlotStatus(id: string, status: Exclude<SlotStatus, "deleted">): Promise<Slot> {
-    return setSlotStatus(this.db, id, status);
+  async setSlotStatus(id: string, status: Exclude<SlotStatus, "deleted">): Promise<Slot> {
+    const slot = await setSlotStatus(this.db, id, status);
+    if (status === "open") this.committed();
+    return slot;
   }
 }
