@@ -203,7 +203,7 @@ async function numberIds(db: pg.Client): Promise<Run["ids"]> {
 
 /** Removes what the cells made (holds, and whatever they expired) and keeps the loaded past appointments. */
 async function reset(run: Run): Promise<void> {
-  if (!run.filled) return void (await run.db.query("TRUNCATE webhook_deliveries, event_logs, idempotency_keys, appointments"));
+  if (!run.filled) return void (await run.db.query("TRUNCATE webhook_deliveries, event_logs, idempotency_keys, waitlist_entries, appointments"));
   await run.db.query(`DELETE FROM event_logs WHERE appointment_id IN (SELECT id FROM appointments WHERE created_at > now() - interval '1 day');
                       DELETE FROM appointments WHERE created_at > now() - interval '1 day';
                       TRUNCATE idempotency_keys`);
