@@ -10,7 +10,7 @@ import { served, type ServedService } from "../procedures/procedure-table.js";
 import { clientAddressOf, clientConnectionOf } from "../security/client-address.js";
 import type { DependencyProbes } from "./dependency-probes.js";
 import { ServingStatusFeed } from "./serving-status-feed.js";
-import { WatchStreamLimits, type WatchStreamLimitsOptions } from "./watch-stream-limits.js";
+import { WatchStreamLimits, type WatchStreamLimitsOptions } from "../security/watch-stream-limits.js";
 
 export interface GrpcHealthOptions {
   probes: DependencyProbes;

@@ -5,7 +5,7 @@ import { grpcUnaryRoute } from "../grpc/grpc-unary-route.js";
 import { answerUnknownGrpcMethod } from "../grpc/grpc-unimplemented.js";
 import type { DependencyProbes } from "../health/dependency-probes.js";
 import { grpcHealthService } from "../health/grpc-health-service.js";
-import type { WatchStreamLimitsOptions } from "../health/watch-stream-limits.js";
+import type { WatchStreamLimitsOptions } from "../security/watch-stream-limits.js";
 import { clientAddressValues } from "../security/client-address.js";
 import { healthRoutes } from "../health/health-routes.js";
 import type { NodeRequest, NodeResponse } from "../http/http-route.js";

@@ -3,7 +3,7 @@ import { EventService, type WatchEventsRequest } from "../../../gen/sched/v1/eve
 import { isSchedError, SchedError } from "../../core/errors.js";
 import type { AppointmentEventType } from "../../core/model/appointment.js";
 import type { CoreServices } from "../../core/services/core-services.js";
-import { WatchStreamLimits } from "../health/watch-stream-limits.js";
+import { WatchStreamLimits } from "../security/watch-stream-limits.js";
 import type { ServerMetrics } from "../observability/server-metrics.js";
 import { callerOf } from "../security/caller-context.js";
 import { clientAddressOf } from "../security/client-address.js";

@@ -8,9 +8,10 @@ export interface WatchStreamLimitsOptions {
 export type WatchRefusal = "connection" | "address";
 
 /**
- * Counts open health Watch streams by connection and by peer address. A
- * Watch stream lives as long as its client wants, so without a bound one
- * client could hold thousands open on a single connection.
+ * Counts open long-lived streams (the health service's Watch, WatchEvents)
+ * by connection and by peer address. Such a stream lives as long as its
+ * client wants, so without a bound one client could hold thousands open on a
+ * single connection.
  */
 export class WatchStreamLimits {
   private readonly byConnection = new WeakMap<object, number>();
