@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { occupiesSlotSql } from "../rows/slot-row.js";
+import { readInOneSnapshot } from "./read-in-one-snapshot.js";
 
 
 /** What an audit found; every list is empty when all of the service's invariants hold. */
@@ -97,22 +98,7 @@ const queries = {
  * trusting what the API answered. Read in one REPEATABLE READ snapshot so that
  * the four answers describe the same instant.
  */
-export async function auditInvariants(db: Pick<pg.Pool, "connect">): Promise<InvariantAudit> {
-  const client = await db.connect();
-  try {
-    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    const audit = {} as InvariantAudit;
-    for (const [finding, text] of Object.entries(queries) as [keyof InvariantAudit, string][]) {
-      const { rows } = await client.query(text);
-      audit[finding] = rows as never;
-    }
-    await client.query("COMMIT");
-    return audit;
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+export function auditInvariants(db: Pick<pg.Pool, "connect">): Promise<InvariantAudit> {
+  return readInOneSnapshot<InvariantAudit>(db, queries);
 }
 

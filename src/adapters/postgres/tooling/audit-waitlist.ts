@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { readInOneSnapshot } from "./read-in-one-snapshot.js";
 
 /** What an audit of the waiting list found; every list is empty when its promises hold. */
 export interface WaitlistAudit {
@@ -69,23 +70,8 @@ const queries = {
  * once every lapsed hold has been marked expired (a lapsed hold is a free
  * place that nothing has offered yet). Read in one REPEATABLE READ snapshot.
  */
-export async function auditWaitlist(db: Pick<pg.Pool, "connect">, options: { holdCap?: number } = {}): Promise<WaitlistAudit> {
-  const client = await db.connect();
-  try {
-    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    const audit = {} as WaitlistAudit;
-    for (const [finding, text] of Object.entries(queries) as [keyof WaitlistAudit, string][]) {
-      const { rows } = await client.query(text, finding === "placesLeftFree" ? [options.holdCap ?? 0] : []);
-      audit[finding] = rows as never;
-    }
-    await client.query("COMMIT");
-    return audit;
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+export function auditWaitlist(db: Pick<pg.Pool, "connect">, options: { holdCap?: number } = {}): Promise<WaitlistAudit> {
+  return readInOneSnapshot<WaitlistAudit>(db, queries, (finding) => (finding === "placesLeftFree" ? [options.holdCap ?? 0] : []));
 }
 
 export const cleanWaitlistAudit: WaitlistAudit = {
