@@ -5,6 +5,7 @@ import { createHold } from "../src/adapters/postgres/sql/create-hold.js";
 import { translated } from "../src/adapters/postgres/translate-error.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
 import { restCall, type RestAnswer } from "./support/e2e-rest.js";
+import { sleep } from "./support/eventually.js";
 import { startServerProcess, type ServerProcess } from "./support/sched-process.js";
 import { authEnv, bearer, token } from "./support/tokens.js";
 
@@ -45,8 +46,18 @@ afterAll(async () => {
   await database?.drop();
 });
 
-function rest(server: number, method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<RestAnswer> {
-  return restCall(servers[server % servers.length]!.url, method, path, body, headers);
+/**
+ * One call to the given server, repeated while the answer is slot_being_booked,
+ * as a client is told to: the calls here go one after another to different
+ * servers, and the slot lock a call released just before may still be taken
+ * when Redis reads the next server's request first.
+ */
+async function rest(server: number, method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<RestAnswer> {
+  for (let attempt = 1; ; attempt += 1) {
+    const answer = await restCall(servers[server % servers.length]!.url, method, path, body, headers);
+    if (answer.body?.error !== "slot_being_booked" || attempt === 5) return answer;
+    await sleep(20 * attempt);
+  }
 }
 
 async function newPatient(name: string): Promise<{ id: string; headers: Record<string, string> }> {
