@@ -34,7 +34,26 @@ export interface Row {
   ratioToBaseline: number | null;
 }
 
-export function table(rows: Row[]): string {
+/**
+ * The table's order, whatever order the cells ran in: empty tables before the
+ * million stored appointments, then pgbench, the reference, REST and gRPC,
+ * open before production, spread before hot, by clients.
+ */
+function tableOrder(a: Row, b: Row): number {
+  const rank = (r: Row): number[] => [
+    r.shape === "spread-1M" ? 1 : 0,
+    ["pgbench", "reference", "rest", "grpc"].indexOf(r.protocol),
+    r.server === "production" ? 1 : 0,
+    r.shape === "hot" ? 1 : 0,
+    r.clients,
+  ];
+  const [x, y] = [rank(a), rank(b)];
+  const at = x.findIndex((v, i) => v !== y[i]);
+  return at === -1 ? 0 : x[at]! - y[at]!;
+}
+
+export function table(unordered: Row[]): string {
+  const rows = [...unordered].sort(tableOrder);
   const header = ["protocol", "server", "shape", "clients", "attempts/s", "booked/s", "p50 ms", "p95 ms", "p99 ms", "conflicts", "errors", "rss MB", "x baseline", "srv ms/op", "pg ms/op", "gen ms/op", "load"];
   const f = (n: number | null | undefined, digits = 1): string => (n === null || n === undefined || Number.isNaN(n) ? "-" : n.toFixed(digits));
   const body = rows.map((r) => [

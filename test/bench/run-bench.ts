@@ -36,7 +36,6 @@ const ttlMs = 600_000; // APPOINTMENT_TTL's default, 10m
 const hotSlotCount = 50;
 // 100 clinicians × 10 weeks × 5 days × (08:00–18:00 / 15 min = 40) = 200 000 slots.
 const seedArgs = ["--clinicians", "100", "--patients", "4000", "--weeks", "10", "--slot-minutes", "15", "--day-start", "08:00", "--day-end", "18:00"];
-const shapes = ["spread", "hot"] as const;
 
 interface Run {
   options: Options;
@@ -110,20 +109,24 @@ async function main(): Promise<void> {
       filled: false,
     };
 
-    for (const shape of shapes) for (const clients of options.clients) await baselineCell(run, shape, shape, clients);
-    for (const clients of options.clients) await referenceCell(run, clients);
-
-    // The open server first, spread only: the cost of security is production's spread against it.
+    // Both servers run from the start, and each client count's cells follow
+    // one another: pgbench, the reference, then each protocol open and in
+    // production. A ratio is of cells seconds apart, not minutes, so that the
+    // drift of a shared machine's speed over a run stays out of it.
     const open = await startServers(root, dsn, options.servers, join(workDir, "serve"), "open");
-    console.error(`sched serve, open: ${options.servers} process(es), pids ${open.map((s) => s.pid).join(", ")}`);
-    for (const protocol of ["rest", "grpc"] as const) for (const clients of options.clients) await servedCell(run, open, protocol, "spread", clients);
-    for (const server of open) await stopChild(server.child);
-
     const servers = await startServers(root, dsn, options.servers, join(workDir, "serve"), "production", signing);
-    console.error(`sched serve, production configuration: ${options.servers} process(es), pids ${servers.map((s) => s.pid).join(", ")}`);
-    for (const protocol of ["rest", "grpc"] as const) {
-      for (const shape of shapes) for (const clients of options.clients) await servedCell(run, servers, protocol, shape, clients);
+    console.error(`sched serve: open, pids ${open.map((s) => s.pid).join(", ")}; production configuration, pids ${servers.map((s) => s.pid).join(", ")}`);
+    for (const clients of options.clients) {
+      await baselineCell(run, "spread", "spread", clients);
+      await referenceCell(run, clients);
+      for (const protocol of ["rest", "grpc"] as const) {
+        await servedCell(run, open, protocol, "spread", clients);
+        await servedCell(run, servers, protocol, "spread", clients);
+      }
+      await baselineCell(run, "hot", "hot", clients);
+      for (const protocol of ["rest", "grpc"] as const) await servedCell(run, servers, protocol, "hot", clients);
     }
+    for (const server of open) await stopChild(server.child);
 
     if (options.expiryHolds > 0) {
       await reset(run);
@@ -142,8 +145,10 @@ async function main(): Promise<void> {
       run.filled = true;
       await db.query("VACUUM ANALYZE appointments, event_logs");
       console.error(`${stored} appointments stored in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s; the spread run again`);
-      for (const clients of options.clients) await baselineCell(run, "spread-1M", "spread", clients);
-      for (const protocol of ["rest", "grpc"] as const) for (const clients of options.clients) await servedCell(run, servers, protocol, "spread-1M", clients);
+      for (const clients of options.clients) {
+        await baselineCell(run, "spread-1M", "spread", clients);
+        for (const protocol of ["rest", "grpc"] as const) await servedCell(run, servers, protocol, "spread-1M", clients);
+      }
     }
     let soak: Soak | undefined;
     if (options.soakSeconds > 0) {
