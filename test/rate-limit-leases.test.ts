@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createRedisClient } from "../src/adapters/redis/create-redis-client.js";
 import { RedisRateLimiter } from "../src/adapters/redis/redis-rate-limiter.js";
 
@@ -73,10 +73,41 @@ describe("a large budget taken in blocks", () => {
     const limiter = new RedisRateLimiter({ redis, points: 1_000, durationSeconds: 1, keyPrefix: prefix });
     expect(await limiter.consume("staff:desk")).toEqual({ allowed: true });
     expect(await storedCount(prefix, "staff:desk")).toBe(10);
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
-    // The window (and its key) is gone: the nine points left here go with it.
-    expect(await redis.exists(`${prefix}:staff:desk`)).toBe(0);
+    const firstWindowEnds = Date.now() + 1_000;
+    await new Promise((resolve) => setTimeout(resolve, firstWindowEnds - Date.now() + 50));
+    // The nine points left from the first window are gone: the second
+    // window's block of ten serves ten calls, and the eleventh takes another.
+    for (let i = 0; i < 11; i++) expect(await limiter.consume("staff:desk")).toEqual({ allowed: true });
+    expect(await storedCount(prefix, "staff:desk")).toBe(20);
+  });
+
+  it("renews a block a call was spent from when its window ends, so that the next window's calls do not wait for Redis", async () => {
+    const prefix = newPrefix();
+    const limiter = new RedisRateLimiter({ redis, points: 1_000, durationSeconds: 1, keyPrefix: prefix });
     expect(await limiter.consume("staff:desk")).toEqual({ allowed: true });
+    const firstWindowEnds = Date.now() + 1_000;
+    // Nobody called in between: the process took the next window's block by itself.
+    await untilSecondWindow(prefix, "staff:desk", firstWindowEnds);
+    expect(await storedCount(prefix, "staff:desk")).toBe(10);
+    for (let i = 0; i < 5; i++) expect(await limiter.consume("staff:desk")).toEqual({ allowed: true });
+    // Spent from that block: Redis was not asked again.
     expect(await storedCount(prefix, "staff:desk")).toBe(10);
   });
+
+  it("lets a renewed block lapse when no call was spent from it", async () => {
+    const prefix = newPrefix();
+    const limiter = new RedisRateLimiter({ redis, points: 1_000, durationSeconds: 1, keyPrefix: prefix });
+    expect(await limiter.consume("patient:p")).toEqual({ allowed: true });
+    await untilSecondWindow(prefix, "patient:p", Date.now() + 1_000);
+    // No call in the second window: its block is not renewed, and the key stays gone.
+    await vi.waitFor(async () => expect(await redis.exists(`${prefix}:patient:p`)).toBe(0), { timeout: 3_000, interval: 5 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await redis.exists(`${prefix}:patient:p`)).toBe(0);
+  });
 });
+
+/** Waits until the first window has ended in Redis and a second one has begun (its key exists again). */
+async function untilSecondWindow(prefix: string, key: string, firstWindowEndsAt: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, firstWindowEndsAt - Date.now() + 20)));
+  await vi.waitFor(async () => expect(await redis.exists(`${prefix}:${key}`)).toBe(1), { timeout: 3_000, interval: 5 });
+}
