@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { flagsFromOptions, loadConfig, type ConfigVariable } from "../../config/config.js";
 import { addConfigOptions } from "../config-options.js";
-import { runDev } from "../dev/run-dev.js";
 import { servingVariables } from "./serve.js";
 
 const devVariables: ConfigVariable[] = [...servingVariables, "WORKER_INTERVAL", "WEBHOOK_MAX_ATTEMPTS", "WEBHOOK_TIMEOUT", "WEBHOOK_RETRY_BASE"];
@@ -31,6 +30,7 @@ export function registerDev(program: Command): void {
   command.action(async (options: DevFlags & Record<string, unknown>) => {
     const configSource = { flags: flagsFromOptions(options) };
     const config = loadConfig(configSource);
+    const { runDev } = await import("../dev/run-dev.js");
     await runDev({ config, configSource, dataDir: options.dataDir, reset: options.reset === true, host: options.host });
   });
 }

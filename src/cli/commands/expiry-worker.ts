@@ -1,6 +1,4 @@
 import type { Command } from "commander";
-import { createExpiryWorker } from "../../app/expiry-worker.js";
-import { databaseReadiness } from "../../app/database-readiness.js";
 import { SchedError } from "../../core/errors.js";
 import { flagsFromOptions, loadConfig } from "../../config/config.js";
 import { addConfigOptions } from "../config-options.js";
@@ -20,6 +18,7 @@ export function registerExpiryWorker(program: Command): void {
   command.action(async (options: { once?: boolean; batchSize: number } & Record<string, unknown>) => {
     const config = loadConfig({ flags: flagsFromOptions(options), required: ["POSTGRES_DSN"] });
     const logger = createCliLogger(config.appEnv);
+    const [{ createExpiryWorker }, { databaseReadiness }] = await Promise.all([import("../../app/expiry-worker.js"), import("../../app/database-readiness.js")]);
     const { loop, pool, close } = createExpiryWorker({ config, logger, batchSize: options.batchSize });
     try {
       // A missing database or schema stops the worker at once; an outage is

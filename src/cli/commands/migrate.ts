@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { migrate } from "../../app/migrate-database.js";
 import { flagsFromOptions, loadConfig } from "../../config/config.js";
 import { addConfigOptions } from "../config-options.js";
 
@@ -14,6 +13,7 @@ export function registerMigrate(program: Command): void {
   addConfigOptions(command, ["POSTGRES_DSN"]);
   command.action(async (options: Record<string, unknown>) => {
     const config = loadConfig({ flags: flagsFromOptions(options), required: ["POSTGRES_DSN"] });
+    const { migrate } = await import("../../app/migrate-database.js");
     const { applied } = await migrate(config.postgresDsn as string);
     if (applied.length === 0) {
       console.log("schema is up to date");

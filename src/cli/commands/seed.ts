@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { flagsFromOptions, loadConfig } from "../../config/config.js";
 import { addConfigOptions } from "../config-options.js";
-import { seedDatabase } from "../../app/seed/seed-database.js";
 import { progressBar } from "../terminal/progress-bar.js";
 import { seedPlan, type SeedFlags } from "../seed/seed-plan.js";
 import { seedReport } from "../seed/seed-report.js";
@@ -35,6 +34,7 @@ export function registerSeed(program: Command): void {
     const plan = seedPlan(options);
     const config = loadConfig({ flags: flagsFromOptions(options), required: ["POSTGRES_DSN"] });
     const bar = (rows: number) => progressBar(rows, "seeding [{bar}] {percentage}% | {value}/{total} rows | {duration}s");
+    const { seedDatabase } = await import("../../app/seed/seed-database.js");
     const summary = await seedDatabase(config.postgresDsn as string, plan, connections, bar);
     process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : seedReport(summary));
   });

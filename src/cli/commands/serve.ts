@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { createCliLogger } from "../../app/cli-logger.js";
 import { accessVariables, openAccessWarning, serveVerificationKey, unpinnedClaimsWarning, type PinnedKey } from "../../app/serve-access.js";
-import { startApi } from "../../app/start-api.js";
 import { flagsFromOptions, loadConfig, type Config, type ConfigVariable } from "../../config/config.js";
 import type { Logger } from "../../core/ports/logger.js";
 import { addConfigOptions } from "../config-options.js";
@@ -47,6 +46,9 @@ export function registerServe(program: Command): void {
 }
 
 async function serve(config: Config, logger: Logger, host: string | undefined, key: PinnedKey | undefined): Promise<void> {
+  // Loaded when serving: the server's modules take most of a start, which
+  // every other command of the CLI need not pay.
+  const { startApi } = await import("../../app/start-api.js");
   const { runtime, server, url } = await startApi({ config, logger, host, key });
   try {
     if (key === undefined) logger.warn({}, openAccessWarning);

@@ -1,12 +1,10 @@
 import { Option, type Command } from "commander";
 import { SchedError } from "../../core/errors.js";
-import { openSimulationDatabase } from "../../app/simulate/simulation-database.js";
 import { flagsFromOptions, loadConfig } from "../../config/config.js";
 import { checkHistory } from "../../core/history/check-history.js";
 import { addConfigOptions } from "../config-options.js";
 import { reportText } from "../simulate/report-text.js";
 import { requireServers } from "../simulate/require-servers.js";
-import { runSimulation } from "../simulate/run-simulation.js";
 import { defaultUrl, simulationSettings } from "../simulate/simulate-settings.js";
 import { simulationReport } from "../simulate/simulation-report.js";
 
@@ -43,6 +41,7 @@ export function registerSimulate(program: Command): void {
   command.action(async (options: { json?: boolean } & Record<string, unknown>) => {
     const settings = simulationSettings(command);
     const config = loadConfig({ flags: flagsFromOptions(options), required: ["POSTGRES_DSN"] });
+    const [{ openSimulationDatabase }, { runSimulation }] = await Promise.all([import("../../app/simulate/simulation-database.js"), import("../simulate/run-simulation.js")]);
     const database = openSimulationDatabase(config.postgresDsn as string);
     const stop = new AbortController();
     const stopEarly = (): void => stop.abort();

@@ -1,7 +1,5 @@
 import type { Command } from "commander";
-import { databaseReadiness } from "../../app/database-readiness.js";
 import { createCliLogger } from "../../app/cli-logger.js";
-import { createWebhookWorker } from "../../app/webhook-worker.js";
 import { flagsFromOptions, loadConfig } from "../../config/config.js";
 import { SchedError } from "../../core/errors.js";
 import { addConfigOptions } from "../config-options.js";
@@ -29,6 +27,7 @@ export function registerWebhookWorker(program: Command): void {
   command.action(async (options: { once?: boolean } & Record<string, unknown>) => {
     const config = loadConfig({ flags: flagsFromOptions(options), required: ["POSTGRES_DSN"] });
     const logger = createCliLogger(config.appEnv);
+    const [{ createWebhookWorker }, { databaseReadiness }] = await Promise.all([import("../../app/webhook-worker.js"), import("../../app/database-readiness.js")]);
     const { loop, delivery, pool, close } = createWebhookWorker({ config, logger });
     try {
       const readiness = await databaseReadiness(pool);
