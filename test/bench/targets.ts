@@ -52,7 +52,7 @@ export function verdicts(rows: Row[], throughputs: Throughput[], soak: Soak | un
   add(`our statement ≥ 0.6 × the minimal reference booking (pgbench spread@${most})`, ratio(pgbench("spread", most)?.attemptsPerSecond, find("reference", "spread", most)?.attemptsPerSecond), (v) => v >= 0.6, times);
   const rss = Math.max(...rows.map((r) => r.serverRssMb?.max ?? 0), soak?.maxMb ?? 0);
   add(`server RSS ≤ ${rssLimitMb} MB (largest process, any cell)`, rss || undefined, (v) => v <= rssLimitMb, (v) => `${v.toFixed(1)} MB`);
-  add(`server RSS flat over the soak (production; ≤ +10 MB after warm-up)`, soak?.growthMb, (v) => v <= 10, (v) => `${v >= 0 ? "+" : ""}${v.toFixed(1)} MB over ${Math.round(soak!.seconds)} s`);
+  add(`server RSS flat over the soak (production; second half's peak ≤ first half's + 10 MB)`, soak?.growthMb, (v) => v <= 10, (v) => `${v >= 0 ? "+" : ""}${v.toFixed(1)} MB over ${Math.round(soak!.seconds)} s`);
   const rate = (name: string): number | undefined => throughputs.find((t) => t.name === name)?.rowsPerSecond;
   const rows_ = (v: number | undefined): string => (v === undefined ? "-" : `${Math.round(v).toLocaleString("en-US")}/s`);
   const bulk = (name: string, plain: string): void =>
