@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { InProcessSlotLock } from "../src/adapters/memory/in-process-slot-lock.js";
 import { anonymousCaller, type Caller } from "../src/core/access/caller.js";
-import { SchedError, type SchedErrorCode } from "../src/core/errors.js";
+import { SchedError } from "../src/core/errors.js";
+import { failureCode } from "./support/expect-failure.js";
 import type { Appointment } from "../src/core/model/appointment.js";
 import type { SlotLock } from "../src/core/ports/slot-lock.js";
 import type { Appointments } from "../src/core/services/appointments.js";
@@ -33,15 +34,6 @@ afterEach(async () => {
 afterAll(async () => {
   await fixture.close();
 });
-
-async function failure(promise: Promise<unknown>): Promise<SchedErrorCode> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error, "the call succeeded where it must fail").toBeInstanceOf(SchedError);
-  return (error as SchedError).code;
-}
 
 async function trail(id: string): Promise<string[]> {
   return (await appointments.listEvents(anonymousCaller, id)).map((event) => event.eventType);
@@ -92,7 +84,7 @@ describe("check-in, completion and no-show", () => {
   it("marks a no-show only once the slot has started", async () => {
     const [slotId] = await fixture.slots(1);
     const appointment = await booked(slotId!, patients[1]!);
-    expect(await failure(appointments.markNoShow(staff, appointment.id))).toBe("slot_not_started");
+    expect(await failureCode(appointments.markNoShow(staff, appointment.id))).toBe("slot_not_started");
     await startSlot(slotId!);
     expect((await appointments.markNoShow(staff, appointment.id)).status).toBe("noshow");
     expect((await appointments.markNoShow(staff, appointment.id)).status).toBe("noshow");
@@ -102,31 +94,31 @@ describe("check-in, completion and no-show", () => {
   it("refuses steps out of order, and final states stay final", async () => {
     const [slotId, other] = await fixture.slots(2);
     const hold = await appointments.create(anonymousCaller, { slotId, patientId: patients[2] });
-    expect(await failure(appointments.checkIn(staff, hold.id))).toBe("invalid_status_transition");
-    expect(await failure(appointments.complete(staff, hold.id))).toBe("invalid_status_transition");
-    expect(await failure(appointments.markNoShow(staff, hold.id))).toBe("invalid_status_transition");
+    expect(await failureCode(appointments.checkIn(staff, hold.id))).toBe("invalid_status_transition");
+    expect(await failureCode(appointments.complete(staff, hold.id))).toBe("invalid_status_transition");
+    expect(await failureCode(appointments.markNoShow(staff, hold.id))).toBe("invalid_status_transition");
     const confirmed = await appointments.confirm(anonymousCaller, hold.id);
-    expect(await failure(appointments.complete(staff, confirmed.id))).toBe("invalid_status_transition");
+    expect(await failureCode(appointments.complete(staff, confirmed.id))).toBe("invalid_status_transition");
     await appointments.checkIn(staff, confirmed.id);
-    expect(await failure(appointments.cancel(staff, confirmed.id))).toBe("invalid_status_transition");
-    expect(await failure(appointments.confirm(staff, confirmed.id))).toBe("invalid_status_transition");
-    expect(await failure(appointments.markNoShow(staff, confirmed.id))).toBe("invalid_status_transition");
-    expect(await failure(appointments.reschedule(staff, { id: confirmed.id, slotId: other }))).toBe("invalid_status_transition");
+    expect(await failureCode(appointments.cancel(staff, confirmed.id))).toBe("invalid_status_transition");
+    expect(await failureCode(appointments.confirm(staff, confirmed.id))).toBe("invalid_status_transition");
+    expect(await failureCode(appointments.markNoShow(staff, confirmed.id))).toBe("invalid_status_transition");
+    expect(await failureCode(appointments.reschedule(staff, { id: confirmed.id, slotId: other }))).toBe("invalid_status_transition");
     await appointments.complete(staff, confirmed.id);
-    expect(await failure(appointments.checkIn(staff, confirmed.id))).toBe("invalid_status_transition");
+    expect(await failureCode(appointments.checkIn(staff, confirmed.id))).toBe("invalid_status_transition");
     const cancelled = await appointments.cancel(anonymousCaller, (await booked(other!, patients[3]!)).id);
-    expect(await failure(appointments.checkIn(staff, cancelled.id))).toBe("invalid_status_transition");
+    expect(await failureCode(appointments.checkIn(staff, cancelled.id))).toBe("invalid_status_transition");
   });
 
   it("is for staff and services: a patient may not record its own visit", async () => {
     const [slotId] = await fixture.slots(1);
     const appointment = await booked(slotId!, patients[4]!);
     const own = patientCaller(patients[4]!);
-    expect(await failure(appointments.checkIn(own, appointment.id))).toBe("permission_denied");
-    expect(await failure(appointments.complete(own, appointment.id))).toBe("permission_denied");
-    expect(await failure(appointments.markNoShow(own, appointment.id))).toBe("permission_denied");
-    expect(await failure(appointments.checkIn(staff, "00000000-0000-4000-8000-000000000000"))).toBe("appointment_not_found");
-    expect(await failure(appointments.checkIn(staff, "nope"))).toBe("invalid_appointment_id");
+    expect(await failureCode(appointments.checkIn(own, appointment.id))).toBe("permission_denied");
+    expect(await failureCode(appointments.complete(own, appointment.id))).toBe("permission_denied");
+    expect(await failureCode(appointments.markNoShow(own, appointment.id))).toBe("permission_denied");
+    expect(await failureCode(appointments.checkIn(staff, "00000000-0000-4000-8000-000000000000"))).toBe("appointment_not_found");
+    expect(await failureCode(appointments.checkIn(staff, "nope"))).toBe("invalid_appointment_id");
   });
 
   it("keeps the visit's place in the slot: arrived, fulfilled and no-show appointments still occupy it", async () => {
@@ -138,7 +130,7 @@ describe("check-in, completion and no-show", () => {
     await appointments.complete(staff, fulfilled.id);
     const noShow = await booked(noShowSlot!, patients[7]!);
     for (const slotId of [arrivedSlot!, fulfilledSlot!]) {
-      expect(await failure(appointments.create(anonymousCaller, { slotId, patientId: patients[8] }))).toBe("slot_already_booked");
+      expect(await failureCode(appointments.create(anonymousCaller, { slotId, patientId: patients[8] }))).toBe("slot_already_booked");
       expect(await slotView(slotId)).toEqual({ available: 0, overbooked: 0 });
     }
     await startSlot(noShowSlot!);
@@ -146,7 +138,7 @@ describe("check-in, completion and no-show", () => {
     expect(await fixture.occupants(noShowSlot!)).toBe(1);
     // The patient cannot take a second place beside its own visit either.
     await fixture.admin.query(`UPDATE appointment_slots SET capacity = 2 WHERE id = $1`, [arrivedSlot]);
-    expect(await failure(appointments.create(anonymousCaller, { slotId: arrivedSlot, patientId: patients[5] }))).toBe("appointment_already_held");
+    expect(await failureCode(appointments.create(anonymousCaller, { slotId: arrivedSlot, patientId: patients[5] }))).toBe("appointment_already_held");
   });
 });
 
@@ -163,7 +155,7 @@ describe("reschedule", () => {
     expect(events[2]).toMatchObject({ payload: { from_slot_id: from, to_slot_id: to }, actor: staff });
     // The old place is bookable again, the new one full.
     await appointments.create(anonymousCaller, { slotId: from, patientId: patients[11] });
-    expect(await failure(appointments.create(anonymousCaller, { slotId: to, patientId: patients[11] }))).toBe("slot_already_booked");
+    expect(await failureCode(appointments.create(anonymousCaller, { slotId: to, patientId: patients[11] }))).toBe("slot_already_booked");
   });
 
   it("keeps a hold a hold, with a fresh APPOINTMENT_TTL", async () => {
@@ -195,13 +187,13 @@ describe("reschedule", () => {
     await appointments.create(anonymousCaller, { slotId: roomy, patientId: patients[14] });
     const [past] = await fixture.slots(1);
     await startSlot(past!);
-    expect(await failure(appointments.reschedule(staff, { id: appointment.id, slotId: full }))).toBe("slot_already_booked");
-    expect(await failure(appointments.reschedule(staff, { id: appointment.id, slotId: blocked }))).toBe("slot_not_open");
-    expect(await failure(appointments.reschedule(staff, { id: appointment.id, slotId: roomy }))).toBe("appointment_already_held");
-    expect(await failure(appointments.reschedule(staff, { id: appointment.id, slotId: past }))).toBe("slot_in_past");
-    expect(await failure(appointments.reschedule(staff, { id: appointment.id, slotId: "00000000-0000-4000-8000-000000000000" }))).toBe("slot_not_found");
-    expect(await failure(appointments.reschedule(staff, { id: appointment.id, slotId: "x" }))).toBe("invalid_slot_id");
-    expect(await failure(appointments.reschedule(staff, { id: "00000000-0000-4000-8000-000000000000", slotId: full }))).toBe("appointment_not_found");
+    expect(await failureCode(appointments.reschedule(staff, { id: appointment.id, slotId: full }))).toBe("slot_already_booked");
+    expect(await failureCode(appointments.reschedule(staff, { id: appointment.id, slotId: blocked }))).toBe("slot_not_open");
+    expect(await failureCode(appointments.reschedule(staff, { id: appointment.id, slotId: roomy }))).toBe("appointment_already_held");
+    expect(await failureCode(appointments.reschedule(staff, { id: appointment.id, slotId: past }))).toBe("slot_in_past");
+    expect(await failureCode(appointments.reschedule(staff, { id: appointment.id, slotId: "00000000-0000-4000-8000-000000000000" }))).toBe("slot_not_found");
+    expect(await failureCode(appointments.reschedule(staff, { id: appointment.id, slotId: "x" }))).toBe("invalid_slot_id");
+    expect(await failureCode(appointments.reschedule(staff, { id: "00000000-0000-4000-8000-000000000000", slotId: full }))).toBe("appointment_not_found");
     expect((await appointments.get(staff, appointment.id)).slot.id).toBe(from);
     expect(await trail(appointment.id)).toEqual(["APPOINTMENT_CREATED", "APPOINTMENT_CONFIRMED"]);
   });
@@ -210,21 +202,21 @@ describe("reschedule", () => {
     const shortHolds = fixture.instance({ lock: new InProcessSlotLock({ lockTtlMs: 5_000 }), holdTtlMs: 100 });
     const [a, b, c, to] = await fixture.slots(4);
     const cancelled = await appointments.cancel(anonymousCaller, (await booked(a!, patients[16]!)).id);
-    expect(await failure(appointments.reschedule(staff, { id: cancelled.id, slotId: to }))).toBe("invalid_status_transition");
+    expect(await failureCode(appointments.reschedule(staff, { id: cancelled.id, slotId: to }))).toBe("invalid_status_transition");
     const lapsing = await shortHolds.create(anonymousCaller, { slotId: b, patientId: patients[17] });
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(await failure(appointments.reschedule(staff, { id: lapsing.id, slotId: to }))).toBe("appointment_expired");
+    expect(await failureCode(appointments.reschedule(staff, { id: lapsing.id, slotId: to }))).toBe("appointment_expired");
     const expired = await shortHolds.create(anonymousCaller, { slotId: c, patientId: patients[18] });
     await new Promise((resolve) => setTimeout(resolve, 200));
     await fixture.expiry().expireLapsedHolds();
-    expect(await failure(appointments.reschedule(staff, { id: expired.id, slotId: to }))).toBe("invalid_status_transition");
+    expect(await failureCode(appointments.reschedule(staff, { id: expired.id, slotId: to }))).toBe("invalid_status_transition");
     expect(await fixture.occupants(to!)).toBe(0);
   });
 
   it("lets a patient move only its own appointment", async () => {
     const [from, to] = await fixture.slots(2);
     const appointment = await booked(from!, patients[19]!);
-    expect(await failure(appointments.reschedule(patientCaller(patients[20]!), { id: appointment.id, slotId: to }))).toBe("permission_denied");
+    expect(await failureCode(appointments.reschedule(patientCaller(patients[20]!), { id: appointment.id, slotId: to }))).toBe("permission_denied");
     expect((await appointments.reschedule(patientCaller(patients[19]!), { id: appointment.id, slotId: to })).slotId).toBe(to);
     const events = await appointments.listEvents(anonymousCaller, appointment.id);
     expect(events.at(-1)!.actor).toEqual(patientCaller(patients[19]!));
@@ -239,9 +231,9 @@ describe("reschedule", () => {
     const again = await appointments.reschedule(staff, { id: appointment.id, slotId: to }, { idempotencyKey: key, onReplay: () => (replayed = true) });
     expect(replayed).toBe(true);
     expect(again).toEqual(first);
-    expect(await failure(appointments.reschedule(staff, { id: appointment.id, slotId: elsewhere }, { idempotencyKey: key }))).toBe("idempotency_key_reused");
+    expect(await failureCode(appointments.reschedule(staff, { id: appointment.id, slotId: elsewhere }, { idempotencyKey: key }))).toBe("idempotency_key_reused");
     // A booking under the same key is another request too.
-    expect(await failure(appointments.create(staff, { slotId: to, patientId: patients[21] }, { idempotencyKey: key }))).toBe("idempotency_key_reused");
+    expect(await failureCode(appointments.create(staff, { slotId: to, patientId: patients[21] }, { idempotencyKey: key }))).toBe("idempotency_key_reused");
     expect(await trail(appointment.id)).toEqual(["APPOINTMENT_CREATED", "APPOINTMENT_CONFIRMED", "APPOINTMENT_RESCHEDULED"]);
   });
 
@@ -269,7 +261,7 @@ describe("staff overbooking", () => {
   it("books a full slot beyond its capacity for staff with a reason, up to OVERBOOK_LIMIT, and records why", async () => {
     const [slotId] = await fixture.slots(1);
     await booked(slotId!, patients[30]!);
-    expect(await failure(appointments.create(staff, { slotId, patientId: patients[31] }))).toBe("slot_already_booked");
+    expect(await failureCode(appointments.create(staff, { slotId, patientId: patients[31] }))).toBe("slot_already_booked");
     const extra = await appointments.create(staff, { slotId, patientId: patients[31], overbookReason: "  urgent: chest pain " });
     expect(extra).toMatchObject({ status: "pending", overbooked: true });
     const created = (await appointments.listEvents(anonymousCaller, extra.id))[0]!;
@@ -278,7 +270,7 @@ describe("staff overbooking", () => {
     expect(await slotView(slotId!)).toEqual({ available: 0, overbooked: 1 });
     expect((await appointments.get(staff, extra.id)).slot).toMatchObject({ available: 0, overbooked: 1 });
     // The default limit is one extra place per slot.
-    expect(await failure(appointments.create(staff, { slotId, patientId: patients[32], overbookReason: "again" }))).toBe("slot_already_booked");
+    expect(await failureCode(appointments.create(staff, { slotId, patientId: patients[32], overbookReason: "again" }))).toBe("slot_already_booked");
     // An overbooked hold confirms, checks in and completes like any other.
     await appointments.confirm(staff, extra.id);
     await appointments.checkIn(staff, extra.id);
@@ -296,18 +288,18 @@ describe("staff overbooking", () => {
     const [slotId] = await fixture.slots(1);
     await booked(slotId!, patients[34]!);
     const request = { slotId, patientId: patients[35], overbookReason: "urgent" };
-    expect(await failure(appointments.create(patientCaller(patients[35]!), request))).toBe("permission_denied");
-    expect(await failure(appointments.create(service, request))).toBe("permission_denied");
-    expect(await failure(appointments.create(staff, { ...request, overbookReason: "bad\u0007reason" }))).toBe("invalid_argument");
-    expect(await failure(appointments.create(staff, { ...request, overbookReason: "x".repeat(501) }))).toBe("invalid_argument");
+    expect(await failureCode(appointments.create(patientCaller(patients[35]!), request))).toBe("permission_denied");
+    expect(await failureCode(appointments.create(service, request))).toBe("permission_denied");
+    expect(await failureCode(appointments.create(staff, { ...request, overbookReason: "bad\u0007reason" }))).toBe("invalid_argument");
+    expect(await failureCode(appointments.create(staff, { ...request, overbookReason: "x".repeat(501) }))).toBe("invalid_argument");
   });
 
   it("moves an appointment into a full slot as an overbooking, and out of it as an ordinary place", async () => {
     const [from, full, roomy] = await fixture.slots(3);
     const appointment = await booked(from!, patients[36]!);
     await booked(full!, patients[37]!);
-    expect(await failure(appointments.reschedule(staff, { id: appointment.id, slotId: full }))).toBe("slot_already_booked");
-    expect(await failure(appointments.reschedule(patientCaller(patients[36]!), { id: appointment.id, slotId: full, overbookReason: "please" }))).toBe(
+    expect(await failureCode(appointments.reschedule(staff, { id: appointment.id, slotId: full }))).toBe("slot_already_booked");
+    expect(await failureCode(appointments.reschedule(patientCaller(patients[36]!), { id: appointment.id, slotId: full, overbookReason: "please" }))).toBe(
       "permission_denied",
     );
     const moved = await appointments.reschedule(staff, { id: appointment.id, slotId: full, overbookReason: "moved for surgery" });
@@ -323,7 +315,7 @@ describe("staff overbooking", () => {
     const strict = fixture.instance({ lock: new InProcessSlotLock({ lockTtlMs: 5_000 }), overbookLimit: 0 });
     const [slotId] = await fixture.slots(1);
     await booked(slotId!, patients[38]!);
-    expect(await failure(strict.create(staff, { slotId, patientId: patients[39], overbookReason: "urgent" }))).toBe("slot_already_booked");
+    expect(await failureCode(strict.create(staff, { slotId, patientId: patients[39], overbookReason: "urgent" }))).toBe("slot_already_booked");
   });
 
   it("under 30 simultaneous overbookings of one full slot through 5 instances, with a limit of 2, admits exactly 2", async () => {

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { expectFailure } from "./support/expect-failure.js";
+import { expectFailure, failureCode } from "./support/expect-failure.js";
 import { InProcessSlotLock } from "../src/adapters/memory/in-process-slot-lock.js";
 import { anonymousCaller, type Caller } from "../src/core/access/caller.js";
-import { SchedError, type SchedErrorCode } from "../src/core/errors.js";
+import { SchedError } from "../src/core/errors.js";
 import type { Appointments } from "../src/core/services/appointments.js";
 import { BookingFixture, cleanAudit, uniqueKey } from "./support/booking-fixture.js";
 
@@ -27,15 +27,6 @@ afterAll(async () => {
   await fixture.close();
 });
 
-async function failure(promise: Promise<unknown>): Promise<SchedErrorCode> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error, "the call succeeded where it must fail").toBeInstanceOf(SchedError);
-  return (error as SchedError).code;
-}
-
 async function eventTypes(id: string): Promise<string[]> {
   return (await appointments.listEvents(anonymousCaller, id)).map((event) => event.eventType);
 }
@@ -57,39 +48,39 @@ describe("holds", () => {
   it("refuses a hold on a full slot, a blocked slot, a second hold by the same patient, and unknown ids", async () => {
     const [full, roomy, blocked] = await fixture.slots(3);
     await appointments.create(anonymousCaller, { slotId: full, patientId: patients[1] });
-    expect(await failure(appointments.create(anonymousCaller, { slotId: full, patientId: patients[2] }))).toBe("slot_already_booked");
+    expect(await failureCode(appointments.create(anonymousCaller, { slotId: full, patientId: patients[2] }))).toBe("slot_already_booked");
 
     await fixture.admin.query(`UPDATE appointment_slots SET capacity = 3 WHERE id = $1`, [roomy]);
     await appointments.create(anonymousCaller, { slotId: roomy, patientId: patients[1] });
-    expect(await failure(appointments.create(anonymousCaller, { slotId: roomy, patientId: patients[1] }))).toBe("appointment_already_held");
+    expect(await failureCode(appointments.create(anonymousCaller, { slotId: roomy, patientId: patients[1] }))).toBe("appointment_already_held");
 
     await fixture.admin.query(`UPDATE appointment_slots SET status = 'blocked' WHERE id = $1`, [blocked]);
-    expect(await failure(appointments.create(anonymousCaller, { slotId: blocked, patientId: patients[1] }))).toBe("slot_not_open");
+    expect(await failureCode(appointments.create(anonymousCaller, { slotId: blocked, patientId: patients[1] }))).toBe("slot_not_open");
 
     const unknown = "00000000-0000-4000-8000-000000000000";
-    expect(await failure(appointments.create(anonymousCaller, { slotId: unknown, patientId: patients[1] }))).toBe("slot_not_found");
-    expect(await failure(appointments.create(anonymousCaller, { slotId: roomy, patientId: unknown }))).toBe("patient_not_found");
+    expect(await failureCode(appointments.create(anonymousCaller, { slotId: unknown, patientId: patients[1] }))).toBe("slot_not_found");
+    expect(await failureCode(appointments.create(anonymousCaller, { slotId: roomy, patientId: unknown }))).toBe("patient_not_found");
   });
 
   it("rejects malformed input with a clear code before touching the database", async () => {
-    expect(await failure(appointments.create(anonymousCaller, { slotId: "not-a-uuid", patientId: patients[0] }))).toBe("invalid_slot_id");
-    expect(await failure(appointments.create(anonymousCaller, { patientId: patients[0] }))).toBe("invalid_slot_id");
+    expect(await failureCode(appointments.create(anonymousCaller, { slotId: "not-a-uuid", patientId: patients[0] }))).toBe("invalid_slot_id");
+    expect(await failureCode(appointments.create(anonymousCaller, { patientId: patients[0] }))).toBe("invalid_slot_id");
     const [slotId] = await fixture.slots(1);
-    expect(await failure(appointments.create(anonymousCaller, { slotId, patientId: "42" }))).toBe("invalid_patient_id");
-    expect(await failure(appointments.confirm(anonymousCaller, "x"))).toBe("invalid_appointment_id");
-    expect(await failure(appointments.cancel(anonymousCaller, undefined))).toBe("invalid_appointment_id");
-    expect(await failure(appointments.get(anonymousCaller, "'; DROP TABLE appointments; --"))).toBe("invalid_appointment_id");
-    expect(await failure(appointments.listEvents(anonymousCaller, ""))).toBe("invalid_appointment_id");
-    expect(await failure(appointments.list(anonymousCaller, {}))).toBe("missing_filter");
-    expect(await failure(appointments.list(anonymousCaller, { patientId: "nope" }))).toBe("invalid_patient_id");
-    expect(await failure(appointments.list(anonymousCaller, { slotId: "nope" }))).toBe("invalid_slot_id");
+    expect(await failureCode(appointments.create(anonymousCaller, { slotId, patientId: "42" }))).toBe("invalid_patient_id");
+    expect(await failureCode(appointments.confirm(anonymousCaller, "x"))).toBe("invalid_appointment_id");
+    expect(await failureCode(appointments.cancel(anonymousCaller, undefined))).toBe("invalid_appointment_id");
+    expect(await failureCode(appointments.get(anonymousCaller, "'; DROP TABLE appointments; --"))).toBe("invalid_appointment_id");
+    expect(await failureCode(appointments.listEvents(anonymousCaller, ""))).toBe("invalid_appointment_id");
+    expect(await failureCode(appointments.list(anonymousCaller, {}))).toBe("missing_filter");
+    expect(await failureCode(appointments.list(anonymousCaller, { patientId: "nope" }))).toBe("invalid_patient_id");
+    expect(await failureCode(appointments.list(anonymousCaller, { slotId: "nope" }))).toBe("invalid_slot_id");
   });
 
   it("leaves nothing half-written when a hold is refused", async () => {
     const [slotId] = await fixture.slots(1);
     await appointments.create(anonymousCaller, { slotId, patientId: patients[3] });
     const { rows: before } = await fixture.admin.query(`SELECT count(*)::int AS n FROM event_logs`);
-    expect(await failure(appointments.create(anonymousCaller, { slotId, patientId: patients[4] }))).toBe("slot_already_booked");
+    expect(await failureCode(appointments.create(anonymousCaller, { slotId, patientId: patients[4] }))).toBe("slot_already_booked");
     const { rows: after } = await fixture.admin.query(`SELECT count(*)::int AS n FROM event_logs`);
     expect(after[0].n).toBe(before[0].n);
   });
@@ -100,12 +91,12 @@ describe("expiry", () => {
     const shortHolds = fixture.instance({ lock: new InProcessSlotLock({ lockTtlMs: 5_000 }), holdTtlMs: 1_000 });
     const [slotId] = await fixture.slots(1);
     const lapsing = await shortHolds.create(anonymousCaller, { slotId, patientId: patients[5] });
-    expect(await failure(appointments.create(anonymousCaller, { slotId, patientId: patients[6] }))).toBe("slot_already_booked");
+    expect(await failureCode(appointments.create(anonymousCaller, { slotId, patientId: patients[6] }))).toBe("slot_already_booked");
 
     await sleep(Math.max(0, lapsing.expiresAt!.getTime() - Date.now()) + 50);
     const next = await appointments.create(anonymousCaller, { slotId, patientId: patients[6] });
     expect(next.status).toBe("pending");
-    expect(await failure(appointments.confirm(anonymousCaller, lapsing.id))).toBe("appointment_expired");
+    expect(await failureCode(appointments.confirm(anonymousCaller, lapsing.id))).toBe("appointment_expired");
     // The booking itself recorded the end of the lapsed hold.
     expect(await eventTypes(lapsing.id)).toEqual(["APPOINTMENT_CREATED", "APPOINTMENT_EXPIRED"]);
   });
@@ -147,7 +138,7 @@ describe("transitions", () => {
     const [slotId] = await fixture.slots(1);
     const hold = await appointments.create(anonymousCaller, { slotId, patientId: patients[21] });
     await appointments.confirm(anonymousCaller, hold.id);
-    expect(await failure(appointments.create(anonymousCaller, { slotId, patientId: patients[22] }))).toBe("slot_already_booked");
+    expect(await failureCode(appointments.create(anonymousCaller, { slotId, patientId: patients[22] }))).toBe("slot_already_booked");
     const cancelled = await appointments.cancel(anonymousCaller, hold.id);
     expect(cancelled).toMatchObject({ status: "cancelled", expiresAt: null });
     await appointments.create(anonymousCaller, { slotId, patientId: patients[22] });
@@ -161,25 +152,25 @@ describe("transitions", () => {
     const [a, b] = await fixture.slots(2);
     const cancelledHold = await appointments.create(anonymousCaller, { slotId: a, patientId: patients[23] });
     await appointments.cancel(anonymousCaller, cancelledHold.id);
-    expect(await failure(appointments.confirm(anonymousCaller, cancelledHold.id))).toBe("invalid_status_transition");
+    expect(await failureCode(appointments.confirm(anonymousCaller, cancelledHold.id))).toBe("invalid_status_transition");
     expect(await appointments.cancel(anonymousCaller, cancelledHold.id)).toMatchObject({ status: "cancelled" });
 
     const expiring = await shortHolds.create(anonymousCaller, { slotId: b, patientId: patients[24] });
     await sleep(Math.max(0, expiring.expiresAt!.getTime() - Date.now()) + 50);
-    expect(await failure(appointments.confirm(anonymousCaller, expiring.id))).toBe("appointment_expired");
+    expect(await failureCode(appointments.confirm(anonymousCaller, expiring.id))).toBe("appointment_expired");
     await fixture.expiry().expireLapsedHolds();
-    expect(await failure(appointments.confirm(anonymousCaller, expiring.id))).toBe("appointment_expired");
-    expect(await failure(appointments.cancel(anonymousCaller, expiring.id))).toBe("invalid_status_transition");
+    expect(await failureCode(appointments.confirm(anonymousCaller, expiring.id))).toBe("appointment_expired");
+    expect(await failureCode(appointments.cancel(anonymousCaller, expiring.id))).toBe("invalid_status_transition");
     expect(await eventTypes(cancelledHold.id)).toEqual(["APPOINTMENT_CREATED", "APPOINTMENT_CANCELLED"]);
     expect(await eventTypes(expiring.id)).toEqual(["APPOINTMENT_CREATED", "APPOINTMENT_EXPIRED"]);
   });
 
   it("answers appointment_not_found for an unknown appointment", async () => {
     const unknown = "00000000-0000-4000-8000-00000000000f";
-    expect(await failure(appointments.confirm(anonymousCaller, unknown))).toBe("appointment_not_found");
-    expect(await failure(appointments.cancel(anonymousCaller, unknown))).toBe("appointment_not_found");
-    expect(await failure(appointments.get(anonymousCaller, unknown))).toBe("appointment_not_found");
-    expect(await failure(appointments.listEvents(anonymousCaller, unknown))).toBe("appointment_not_found");
+    expect(await failureCode(appointments.confirm(anonymousCaller, unknown))).toBe("appointment_not_found");
+    expect(await failureCode(appointments.cancel(anonymousCaller, unknown))).toBe("appointment_not_found");
+    expect(await failureCode(appointments.get(anonymousCaller, unknown))).toBe("appointment_not_found");
+    expect(await failureCode(appointments.listEvents(anonymousCaller, unknown))).toBe("appointment_not_found");
   });
 });
 
@@ -234,7 +225,7 @@ describe("idempotent creates", () => {
     const [slotId, other] = await fixture.slots(2);
     const key = uniqueKey();
     await appointments.create(anonymousCaller, { slotId, patientId: patients[41] }, { idempotencyKey: key });
-    expect(await failure(appointments.create(anonymousCaller, { slotId: other, patientId: patients[41] }, { idempotencyKey: key }))).toBe(
+    expect(await failureCode(appointments.create(anonymousCaller, { slotId: other, patientId: patients[41] }, { idempotencyKey: key }))).toBe(
       "idempotency_key_reused",
     );
   });
@@ -243,11 +234,11 @@ describe("idempotent creates", () => {
     const [slotId] = await fixture.slots(1);
     await appointments.create(anonymousCaller, { slotId, patientId: patients[42] });
     const key = uniqueKey();
-    expect(await failure(appointments.create(anonymousCaller, { slotId, patientId: patients[43] }, { idempotencyKey: key }))).toBe("slot_already_booked");
+    expect(await failureCode(appointments.create(anonymousCaller, { slotId, patientId: patients[43] }, { idempotencyKey: key }))).toBe("slot_already_booked");
     const { rows } = await fixture.admin.query(`SELECT id FROM appointments WHERE slot_id = $1`, [slotId]);
     await appointments.cancel(anonymousCaller, rows[0].id);
     // The slot is free now, but the key's first answer stands.
-    expect(await failure(appointments.create(anonymousCaller, { slotId, patientId: patients[43] }, { idempotencyKey: key }))).toBe("slot_already_booked");
+    expect(await failureCode(appointments.create(anonymousCaller, { slotId, patientId: patients[43] }, { idempotencyKey: key }))).toBe("slot_already_booked");
   });
 
   it("scopes keys to the caller", async () => {

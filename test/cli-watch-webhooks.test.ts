@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { restCall, type Json } from "./support/e2e-rest.js";
+import { restOk, type Json } from "./support/e2e-rest.js";
 import { runCli } from "./support/run-cli.js";
 import { spawnSched } from "./support/sched-process.js";
 import { startServedDatabase, type ServedDatabase } from "./support/served-database.js";
@@ -17,9 +17,7 @@ afterAll(async () => {
 });
 
 async function rest(method: string, path: string, body?: unknown): Promise<Json> {
-  const answer = await restCall(served.server.url, method, path, body);
-  if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${answer.text}`);
-  return answer.body;
+  return restOk(served.server.url, method, path, body);
 }
 
 describe("sched watch", () => {

@@ -3,7 +3,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppointmentEventType, AppointmentStatus } from "../gen/sched/v1/appointment_pb.js";
 import { createSchedClient, errorReason, type SchedProtocol } from "../src/client/index.js";
-import { restCall, type Json } from "./support/e2e-rest.js";
+import { restCall, restOk, type Json } from "./support/e2e-rest.js";
 import { startServedDatabase, type ServedDatabase } from "./support/served-database.js";
 
 /*
@@ -30,9 +30,7 @@ afterAll(async () => {
 });
 
 async function rest(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Json> {
-  const answer = await restCall(served.server.url, method, path, body, headers);
-  if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${answer.text}`);
-  return answer.body;
+  return restOk(served.server.url, method, path, body, headers);
 }
 
 async function slots(count: number): Promise<string[]> {

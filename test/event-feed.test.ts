@@ -9,7 +9,7 @@ import { createSchedClient, errorReason, type SchedClient } from "../src/client/
 import { comparePositions, feedStart, parsePosition } from "../src/core/feed/event-position.js";
 import { isSchedError } from "../src/core/errors.js";
 import { EventFeed } from "../src/core/services/event-feed.js";
-import { restCall, type Json } from "./support/e2e-rest.js";
+import { restOk, type Json } from "./support/e2e-rest.js";
 import { sleep } from "./support/eventually.js";
 import { startServedDatabase, type ServedDatabase } from "./support/served-database.js";
 import { startServerProcess, type ServerProcess } from "./support/sched-process.js";
@@ -46,9 +46,7 @@ afterAll(async () => {
 });
 
 async function rest(method: string, path: string, body?: unknown, bearer = staff, url = served.server.url): Promise<Json> {
-  const answer = await restCall(url, method, path, body, { authorization: `Bearer ${bearer}` });
-  if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${answer.text}`);
-  return answer.body;
+  return restOk(url, method, path, body, { authorization: `Bearer ${bearer}` });
 }
 
 async function newSlot(clinician = clinicianId): Promise<string> {

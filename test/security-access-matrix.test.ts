@@ -8,7 +8,7 @@ import { DirectoryService } from "../gen/sched/v1/directory_service_pb.js";
 import { ScheduleService } from "../gen/sched/v1/schedule_service_pb.js";
 import { SlotService } from "../gen/sched/v1/slot_service_pb.js";
 import { WaitlistService } from "../gen/sched/v1/waitlist_service_pb.js";
-import { restCall, type Json } from "./support/e2e-rest.js";
+import { restCall, restOk, type Json } from "./support/e2e-rest.js";
 import { errorInfoReasons, grpcClient, grpcUnary } from "./support/grpc-client.js";
 import { startServedDatabase, type ServedDatabase } from "./support/served-database.js";
 import { authEnv, bearer, token, unsignedToken } from "./support/tokens.js";
@@ -49,9 +49,7 @@ let clinicianId: string;
 let slotCounter = 0;
 
 async function asService(method: string, path: string, body?: unknown): Promise<Json> {
-  const answer = await restCall(baseUrl, method, path, body, bearer(serviceToken));
-  if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${answer.text}`);
-  return answer.body;
+  return restOk(baseUrl, method, path, body, bearer(serviceToken));
 }
 
 async function freshSlot(): Promise<string> {

@@ -9,7 +9,7 @@ import { PostgresWaitlistStore } from "../src/adapters/postgres/postgres-waitlis
 import { auditWaitlist, cleanWaitlistAudit } from "../src/adapters/postgres/tooling/audit-waitlist.js";
 import { waitlistSessionSettings } from "../src/adapters/postgres/waitlist-settings.js";
 import { anonymousCaller, type Caller } from "../src/core/access/caller.js";
-import { SchedError, type SchedErrorCode } from "../src/core/errors.js";
+import { failureCode } from "./support/expect-failure.js";
 import type { WaitlistEntry } from "../src/core/model/waitlist.js";
 import { Appointments } from "../src/core/services/appointments.js";
 import { HoldExpiry } from "../src/core/services/hold-expiry.js";
@@ -82,15 +82,6 @@ function freshPatient(): string {
   return id;
 }
 
-async function failure(promise: Promise<unknown>): Promise<SchedErrorCode> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error, "the call succeeded where it must fail").toBeInstanceOf(SchedError);
-  return (error as SchedError).code;
-}
-
 async function trail(id: string): Promise<{ type: string; role: string }[]> {
   return (await api.appointments.listEvents(anonymousCaller, id)).map((event) => ({ type: event.eventType, role: event.actor.role }));
 }
@@ -117,7 +108,7 @@ describe("entries", () => {
     const patientId = freshPatient();
     const joined = await api.waitlist.join(patientCaller(patientId), { patientId, slotId });
     expect(joined).toMatchObject({ patientId, slotId, clinicianId: null, priority: 0, status: "waiting", appointmentId: null });
-    expect(await failure(api.waitlist.join(patientCaller(patientId), { patientId, slotId }))).toBe("waitlist_entry_exists");
+    expect(await failureCode(api.waitlist.join(patientCaller(patientId), { patientId, slotId }))).toBe("waitlist_entry_exists");
 
     const left = await api.waitlist.leave(patientCaller(patientId), joined.id);
     expect(left.status).toBe("left");
@@ -130,10 +121,10 @@ describe("entries", () => {
     const [slotId] = await fixture.slots(1);
     await booked(slotId!, freshPatient());
     const [me, other] = [freshPatient(), freshPatient()];
-    expect(await failure(api.waitlist.join(patientCaller(me), { patientId: other, slotId }))).toBe("permission_denied");
-    expect(await failure(api.waitlist.join(patientCaller(me), { patientId: me, slotId, priority: 5 }))).toBe("permission_denied");
-    expect(await failure(api.waitlist.join(service, { patientId: me, slotId, priority: 5 }))).toBe("permission_denied");
-    expect(await failure(api.waitlist.join(staff, { patientId: me, slotId, priority: 101 }))).toBe("invalid_argument");
+    expect(await failureCode(api.waitlist.join(patientCaller(me), { patientId: other, slotId }))).toBe("permission_denied");
+    expect(await failureCode(api.waitlist.join(patientCaller(me), { patientId: me, slotId, priority: 5 }))).toBe("permission_denied");
+    expect(await failureCode(api.waitlist.join(service, { patientId: me, slotId, priority: 5 }))).toBe("permission_denied");
+    expect(await failureCode(api.waitlist.join(staff, { patientId: me, slotId, priority: 101 }))).toBe("invalid_argument");
 
     const mine = await api.waitlist.join(patientCaller(me), { patientId: me, slotId });
     const theirs = await api.waitlist.join(staff, { patientId: other, slotId, priority: 7 });
@@ -145,10 +136,10 @@ describe("entries", () => {
     expect((await api.waitlist.list(staff, { clinicianId: fixture.clinicianId })).entries.map((e) => e.id)).toEqual(
       expect.arrayContaining([theirs.id, mine.id]),
     );
-    expect(await failure(api.waitlist.list(patientCaller(me), { patientId: other }))).toBe("permission_denied");
-    expect(await failure(api.waitlist.list(staff, {}))).toBe("missing_filter");
-    expect(await failure(api.waitlist.leave(patientCaller(me), theirs.id))).toBe("permission_denied");
-    expect(await failure(api.waitlist.leave(staff, "00000000-0000-4000-8000-000000000000"))).toBe("waitlist_entry_not_found");
+    expect(await failureCode(api.waitlist.list(patientCaller(me), { patientId: other }))).toBe("permission_denied");
+    expect(await failureCode(api.waitlist.list(staff, {}))).toBe("missing_filter");
+    expect(await failureCode(api.waitlist.leave(patientCaller(me), theirs.id))).toBe("permission_denied");
+    expect(await failureCode(api.waitlist.leave(staff, "00000000-0000-4000-8000-000000000000"))).toBe("waitlist_entry_not_found");
   });
 
   it("refuses what cannot be waited for", async () => {
@@ -158,14 +149,14 @@ describe("entries", () => {
       "UPDATE appointment_slots SET start_time = now() - interval '400 days', end_time = now() - interval '400 days' + interval '30 minutes' WHERE id = $1",
       [started],
     );
-    expect(await failure(api.waitlist.join(staff, { patientId, slotId: started }))).toBe("slot_in_past");
-    expect(await failure(api.waitlist.join(staff, { patientId, slotId: "00000000-0000-4000-8000-000000000000" }))).toBe("slot_not_found");
+    expect(await failureCode(api.waitlist.join(staff, { patientId, slotId: started }))).toBe("slot_in_past");
+    expect(await failureCode(api.waitlist.join(staff, { patientId, slotId: "00000000-0000-4000-8000-000000000000" }))).toBe("slot_not_found");
     const past = { from: new Date(Date.now() - 7_200_000), to: new Date(Date.now() - 3_600_000) };
-    expect(await failure(api.waitlist.join(staff, { patientId, clinicianId: fixture.clinicianId, ...past }))).toBe("invalid_time_range");
-    expect(await failure(api.waitlist.join(staff, { patientId, clinicianId: fixture.clinicianId, from: new Date(), to: new Date(0) }))).toBe(
+    expect(await failureCode(api.waitlist.join(staff, { patientId, clinicianId: fixture.clinicianId, ...past }))).toBe("invalid_time_range");
+    expect(await failureCode(api.waitlist.join(staff, { patientId, clinicianId: fixture.clinicianId, from: new Date(), to: new Date(0) }))).toBe(
       "invalid_time_range",
     );
-    expect(await failure(api.waitlist.join(staff, { patientId }))).toBe("missing_filter");
+    expect(await failureCode(api.waitlist.join(staff, { patientId }))).toBe("missing_filter");
   });
 
   it("joining a target with a free place is offered it at once", async () => {
@@ -217,7 +208,7 @@ describe("offers", () => {
     const secondEntry = await api.waitlist.join(staff, { patientId: second, slotId });
     await api.appointments.cancel(anonymousCaller, holder.id);
     const firstOffer = (await entry(firstEntry.id)).appointment_id!;
-    expect(await failure(api.waitlist.leave(patientCaller(first), firstEntry.id))).toBe("invalid_status_transition");
+    expect(await failureCode(api.waitlist.leave(patientCaller(first), firstEntry.id))).toBe("invalid_status_transition");
 
     await api.appointments.cancel(patientCaller(first), firstOffer);
     expect(await entry(firstEntry.id)).toMatchObject({ status: "lapsed", appointment_id: firstOffer });
@@ -257,7 +248,7 @@ describe("offers", () => {
     await sleep(400);
 
     const poller = freshPatient();
-    expect(await failure(api.appointments.create(anonymousCaller, { slotId, patientId: poller }))).toBe("slot_already_booked");
+    expect(await failureCode(api.appointments.create(anonymousCaller, { slotId, patientId: poller }))).toBe("slot_already_booked");
     expect((await entry(waiting.id)).status).toBe("offered");
     const { rows } = await fixture.admin.query("SELECT patient_id FROM appointments WHERE slot_id = $1 AND status = 'pending'", [slotId]);
     expect(rows).toEqual([{ patient_id: waiter }]);

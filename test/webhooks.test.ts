@@ -9,7 +9,7 @@ import { isSchedError } from "../src/core/errors.js";
 import { retryDelayMs } from "../src/core/webhooks/retry-delay.js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createSchedClient, errorReason } from "../src/client/index.js";
-import { restCall, type Json } from "./support/e2e-rest.js";
+import { restCall, restOk, type Json } from "./support/e2e-rest.js";
 import { sleep } from "./support/eventually.js";
 import { spawnSched, startServerProcess, type SchedChild, type ServerProcess } from "./support/sched-process.js";
 import { startServedDatabase, type ServedDatabase } from "./support/served-database.js";
@@ -83,9 +83,7 @@ afterAll(async () => {
 });
 
 async function rest(method: string, path: string, body?: unknown, bearer = staff, url = served.server.url): Promise<Json> {
-  const answer = await restCall(url, method, path, body, { authorization: `Bearer ${bearer}` });
-  if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${answer.text}`);
-  return answer.body;
+  return restOk(url, method, path, body, { authorization: `Bearer ${bearer}` });
 }
 
 async function newSlot(url: string): Promise<string> {

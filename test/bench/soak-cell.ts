@@ -53,9 +53,10 @@ export async function soakCell(servers: Server[], slots: string[], pickCaller: P
 function summary(samples: Soak["samples"], seconds: number, everySeconds: number): Pick<Soak, "samples" | "everySeconds" | "maxMb" | "growthMb"> {
   const warmUntil = Math.min(60, seconds / 3);
   const steady = samples.filter((s) => s.atSeconds >= warmUntil);
-  const half = Math.max(1, Math.floor(steady.length / 2));
+  const half = Math.floor(steady.length / 2);
   const peaks = (list: Soak["samples"]): number[] => list[0]!.rssMb.map((_, i) => Math.max(...list.map((s) => s.rssMb[i]!)));
-  const [first, second] = [peaks(steady.slice(0, half)), peaks(steady.slice(half).length > 0 ? steady.slice(half) : steady.slice(-1))];
+  // A soak too short for two samples after warm-up compares its one sample with itself.
+  const [first, second] = [peaks(steady.slice(0, Math.max(1, half))), peaks(steady.slice(half))];
   return {
     samples,
     everySeconds,

@@ -49,6 +49,19 @@ export async function restCall(
   return { status: response.status, body: parsed, text, headers: response.headers };
 }
 
+/** One REST call that must succeed: its body, or an error naming the call and the answer. */
+export async function restOk(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Json> {
+  const answer = await restCall(baseUrl, method, path, body, headers);
+  if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${answer.text}`);
+  return answer.body;
+}
+
 /** Milliseconds since the epoch of an RFC 3339 time, keeping sub-millisecond digits as a fraction. */
 export function timeValue(text: string): number {
   const match = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(text);
