@@ -1,6 +1,8 @@
+import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrationsDir } from "../src/adapters/postgres/migrate.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
@@ -31,6 +33,23 @@ describe("sched --help", () => {
     ]) {
       expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
     }
+  });
+});
+
+describe("sched writing into a closed pipe (sched … | head)", () => {
+  it("stops quietly with exit code 0, without a stack trace", async () => {
+    const child = spawn(process.execPath, [fileURLToPath(new URL("../bin/sched.js", import.meta.url)), "seed", "--help"], {
+      cwd: emptyDir,
+      env: { PATH: process.env.PATH ?? "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    // The reader goes away before sched has written anything, as head does once it has its lines.
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once("close", (exitCode) => resolve(exitCode)));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
   });
 });
 

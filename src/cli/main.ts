@@ -22,6 +22,7 @@ import { registerSimulate } from "./commands/simulate.js";
 import { registerServe } from "./commands/serve.js";
 import { registerSlots } from "./commands/slots.js";
 import { registerToken } from "./commands/token.js";
+import { stopQuietlyWhenOutputCloses } from "./closed-output.js";
 import { describeError } from "./describe-error.js";
 import { reportUsageErrors, wantsJson } from "./usage-error.js";
 
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  stopQuietlyWhenOutputCloses();
   const program = buildProgram();
   if (argv.length <= 2) {
     // `sched` alone: what it can do, rather than an error.

@@ -89,21 +89,26 @@ export function grpcClients(ports: number[], count: number): Clients {
       }
       let status: string | undefined;
       let details: string | undefined;
+      const settle = (): void => {
+        if (status === "0") return resolve({ kind: "booked" });
+        const code = Number(status);
+        const reason = (details && statusDetailsReasons(Buffer.from(details, "base64"))[0]) ?? `grpc_${status ?? "no_status"}`;
+        resolve(conflictCodes.has(code) ? { kind: "conflict", reason } : { kind: "error", reason });
+      };
+      // The call ends with its status, as a gRPC client sees it: in the
+      // trailers, or in the headers of an answer without a body. The stream's
+      // close event comes a turn of the event loop later.
       const read = (headers: http2.IncomingHttpHeaders): void => {
         status ??= headers["grpc-status"] as string | undefined;
         details ??= headers["grpc-status-details-bin"] as string | undefined;
+        if (status !== undefined) settle();
       };
       stream.on("response", read);
       stream.on("trailers", read);
       stream.on("data", () => {});
       stream.setTimeout(20_000, () => stream.close(http2.constants.NGHTTP2_CANCEL));
       stream.on("error", (error) => resolve({ kind: "error", reason: (error as NodeJS.ErrnoException).code ?? error.message }));
-      stream.on("close", () => {
-        if (status === "0") return resolve({ kind: "booked" });
-        const code = Number(status);
-        const reason = (details && statusDetailsReasons(Buffer.from(details, "base64"))[0]) ?? `grpc_${status ?? "no_status"}`;
-        resolve(conflictCodes.has(code) ? { kind: "conflict", reason } : { kind: "error", reason });
-      });
+      stream.on("close", settle);
       stream.end(frame);
     }),
   );
