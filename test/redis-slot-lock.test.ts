@@ -105,6 +105,14 @@ describe("RedisSlotLock on a healthy Redis", () => {
     expect((await lock.tryAcquire("released")).outcome).toBe("acquired");
   });
 
+  it("writes a release within the call, before anything its caller does next", async () => {
+    const lock = lockWith(60_000);
+    const held = await mustAcquire(lock, "released-at-once");
+    // A booking does not wait for the release's reply; what it does next is answer its client.
+    void held.release();
+    expect(await inspector.exists(`${keyPrefix}released-at-once`)).toBe(0);
+  });
+
   it("lets the lock expire by itself after lockTtlMs", async () => {
     const lock = lockWith(100);
     const started = Date.now();

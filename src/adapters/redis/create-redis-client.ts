@@ -23,7 +23,12 @@ export function redisClientOptions(): RedisOptions {
     connectTimeout: 1_000,
     retryStrategy: reconnectDelayMs,
     lazyConnect: false,
-    enableAutoPipelining: true,
+    // Auto-pipelining holds every command back to the next tick to write it
+    // with others. A booking's answer is written before that tick, so its lock's
+    // release would reach Redis after the client had the answer, and the
+    // client's next booking of the slot, through another server, would be
+    // told that the slot is being booked (test/booking-across-servers.test.ts).
+    enableAutoPipelining: false,
   };
 }
 

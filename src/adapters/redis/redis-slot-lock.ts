@@ -120,7 +120,7 @@ export class RedisSlotLock implements SlotLock {
         resolve({ ok: false, reason: `no answer within ${this.commandTimeoutMs} ms` });
       }, this.commandTimeoutMs);
     });
-    const answered = this.untilConnectionSettled().then(async (): Promise<Answer<T>> => {
+    const sendNow = async (): Promise<Answer<T>> => {
       if (gaveUp) return { ok: false, reason: "not sent" };
       try {
         const value = await send();
@@ -129,7 +129,13 @@ export class RedisSlotLock implements SlotLock {
       } catch (error) {
         return { ok: false, reason: error instanceof Error ? error.message : String(error) };
       }
-    });
+    };
+    // On a connection that is up the command is written within this call,
+    // not a turn of the event loop later: a booking releases its lock without
+    // waiting for the reply, and the release must reach Redis before the
+    // booking's answer reaches its client, whose next request may go to
+    // another server and find the slot still locked.
+    const answered = connectingStatuses.has(this.redis.status) ? this.untilConnectionSettled().then(sendNow) : sendNow();
     try {
       return await Promise.race([answered, expired]);
     } finally {
