@@ -20,8 +20,8 @@ WITH previous AS (
    WHERE a.id = previous.id
   RETURNING a.id, a.slot_id, a.patient_id, a.status, a.created_at, a.updated_at, a.expires_at, previous.status AS previous_status
 ), cancelled_event AS (
-  INSERT INTO event_logs (appointment_id, event_type, payload, actor_subject, actor_role)
-  SELECT id, 'APPOINTMENT_CANCELLED', jsonb_build_object('from', previous_status, 'to', 'cancelled'), $3, $4 FROM cancelled
+  INSERT INTO event_logs (appointment_id, slot_id, event_type, payload, actor_subject, actor_role)
+  SELECT id, slot_id, 'APPOINTMENT_CANCELLED', jsonb_build_object('from', previous_status, 'to', 'cancelled'), $3, $4 FROM cancelled
 )
 SELECT id, slot_id, patient_id, status, created_at, updated_at, expires_at FROM cancelled`;
 

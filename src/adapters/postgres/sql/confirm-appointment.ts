@@ -14,8 +14,8 @@ WITH confirmed AS (
      AND ($2::uuid IS NULL OR patient_id = $2::uuid)
   RETURNING ${appointmentColumns}
 ), confirmed_event AS (
-  INSERT INTO event_logs (appointment_id, event_type, payload, actor_subject, actor_role)
-  SELECT id, 'APPOINTMENT_CONFIRMED', '{"from": "pending", "to": "confirmed"}'::jsonb, $3, $4 FROM confirmed
+  INSERT INTO event_logs (appointment_id, slot_id, event_type, payload, actor_subject, actor_role)
+  SELECT id, slot_id, 'APPOINTMENT_CONFIRMED', '{"from": "pending", "to": "confirmed"}'::jsonb, $3, $4 FROM confirmed
 )
 SELECT * FROM confirmed`;
 

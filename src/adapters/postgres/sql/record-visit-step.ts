@@ -18,8 +18,8 @@ WITH stepped AS (
      AND (NOT $4::boolean OR s.start_time <= now())
   RETURNING a.id, a.slot_id, a.patient_id, a.status, a.created_at, a.updated_at, a.expires_at, a.overbooked
 ), stepped_event AS (
-  INSERT INTO event_logs (appointment_id, event_type, payload, actor_subject, actor_role)
-  SELECT id, $5::appointment_event_type, jsonb_build_object('from', $3::text, 'to', $2::text), $6, $7 FROM stepped
+  INSERT INTO event_logs (appointment_id, slot_id, event_type, payload, actor_subject, actor_role)
+  SELECT id, slot_id, $5::appointment_event_type, jsonb_build_object('from', $3::text, 'to', $2::text), $6, $7 FROM stepped
 )
 SELECT * FROM stepped`;
 

@@ -81,8 +81,8 @@ WITH moving AS (
      AND (c.occupants < c.to_capacity OR ($7::text IS NOT NULL AND c.overbooked_places < $8::int))
   RETURNING a.id, a.slot_id, a.expires_at, a.updated_at, a.overbooked, c.slot_id AS from_slot_id, c.to_capacity
 ), moved_event AS (
-  INSERT INTO event_logs (appointment_id, event_type, payload, actor_subject, actor_role)
-  SELECT id, 'APPOINTMENT_RESCHEDULED',
+  INSERT INTO event_logs (appointment_id, slot_id, event_type, payload, actor_subject, actor_role)
+  SELECT id, slot_id, 'APPOINTMENT_RESCHEDULED',
          jsonb_build_object('from_slot_id', from_slot_id, 'to_slot_id', slot_id, 'expires_at', expires_at)
            || CASE WHEN overbooked
                    THEN jsonb_build_object('overbooked', true, 'overbook_reason', $7::text,
