@@ -1,10 +1,6 @@
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrate } from "../src/adapters/postgres/migrate.js";
-import { auditInvariants } from "../src/adapters/postgres/tooling/audit-invariants.js";
 import { RawHttp1Client } from "./bench/raw-http1-client.js";
-import { cleanAudit } from "./support/booking-fixture.js";
-import { createTestDatabase, type TestDatabase } from "./support/database.js";
+import { BookingFixture, cleanAudit } from "./support/booking-fixture.js";
 import { startServerProcess, type ServerProcess } from "./support/sched-process.js";
 
 /*
@@ -18,35 +14,20 @@ import { startServerProcess, type ServerProcess } from "./support/sched-process.
  */
 
 const bookings = 600;
-let database: TestDatabase;
-let admin: pg.Pool;
+let fixture: BookingFixture;
 const servers: ServerProcess[] = [];
 let slotId: string;
-let patients: string[];
 
 beforeAll(async () => {
-  database = await createTestDatabase("booking_across_servers");
-  await migrate(database.dsn);
-  admin = new pg.Pool({ connectionString: database.dsn, max: 2 });
-  const clinician = (await admin.query<{ id: string }>(`INSERT INTO clinicians (name) VALUES ('Dr Sequence') RETURNING id`)).rows[0]!.id;
-  slotId = (
-    await admin.query<{ id: string }>(
-      `INSERT INTO appointment_slots (clinician_id, start_time, end_time, capacity)
-       VALUES ($1, '2037-04-06T08:00:00Z', '2037-04-06T08:30:00Z', $2) RETURNING id`,
-      [clinician, bookings],
-    )
-  ).rows[0]!.id;
-  patients = (
-    await admin.query<{ id: string }>(`INSERT INTO patients (name) SELECT 'Patient ' || n FROM generate_series(1, $1) n RETURNING id`, [bookings])
-  ).rows.map((row) => row.id);
-  const env = { POSTGRES_DSN: database.dsn, MAX_ACTIVE_HOLDS_PER_PATIENT: "0", RATE_LIMIT_POINTS: "0" };
+  fixture = await BookingFixture.create("booking_across_servers", bookings);
+  [slotId] = (await fixture.slots(1, bookings)) as [string];
+  const env = { POSTGRES_DSN: fixture.database.dsn, MAX_ACTIVE_HOLDS_PER_PATIENT: "0", RATE_LIMIT_POINTS: "0" };
   servers.push(...(await Promise.all([0, 1].map(() => startServerProcess(env)))));
 }, 60_000);
 
 afterAll(async () => {
   await Promise.all(servers.map((server) => server.stop("SIGKILL")));
-  await admin?.end();
-  await database?.drop();
+  await fixture?.close();
 });
 
 describe("one client booking one place after another, each time through the other server", () => {
@@ -56,7 +37,7 @@ describe("one client booking one place after another, each time through the othe
     const connections = servers.map((server) => new RawHttp1Client("127.0.0.1", Number(new URL(server.url).port)));
     const answers: Record<string, number> = {};
     try {
-      for (const [index, patientId] of patients.entries()) {
+      for (const [index, patientId] of fixture.patientIds.entries()) {
         const answer = await connections[index % 2]!.post("/appointments", JSON.stringify({ slot_id: slotId, patient_id: patientId }));
         const outcome = answer.status === 201 ? "booked" : String((JSON.parse(answer.body) as { error?: string }).error ?? answer.status);
         answers[outcome] = (answers[outcome] ?? 0) + 1;
@@ -65,8 +46,7 @@ describe("one client booking one place after another, each time through the othe
       connections.forEach((connection) => connection.close());
     }
     expect(answers).toEqual({ booked: bookings });
-    const { rows } = await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM appointments WHERE slot_id = $1 AND status = 'pending'`, [slotId]);
-    expect(rows[0]!.n).toBe(bookings);
-    expect(await auditInvariants(admin)).toEqual(cleanAudit);
+    expect(await fixture.occupants(slotId)).toBe(bookings);
+    expect(await fixture.audit()).toEqual(cleanAudit);
   });
 });
